@@ -1,0 +1,57 @@
+import type { Readable, Writable } from 'node:stream';
+import type { RuntimeName } from '../config.js';
+
+export interface ExitStatus {
+  /** The container process's exit code; 128+N when it died of signal N (Docker's convention). */
+  exitCode: number;
+  signal?: NodeJS.Signals;
+}
+
+export interface RuntimeStdio {
+  /** Give the process a stdin pipe (or the PTY's input when `tty`). */
+  stdin: boolean;
+  /** Run under a pseudo-terminal: one merged output stream, resizable. */
+  tty: boolean;
+  consoleSize?: { rows: number; cols: number };
+}
+
+/** A runtime invocation the engine holds on to: `crun run` or `crun exec` in the foreground. */
+export interface RuntimeProcess {
+  /** Pid of the runtime process (crun/runc), not of the container's init. */
+  readonly pid: number;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable;
+  /** null under a TTY: the terminal merges stderr into stdout. */
+  readonly stderr: Readable | null;
+  resize(size: { rows: number; cols: number }): void;
+  /** Settles when the process exits; rejects only if it could not be started. */
+  readonly exited: Promise<ExitStatus>;
+}
+
+export interface RuntimeState {
+  id: string;
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  /** Pid of the container's init in the host pid namespace; 0 when not running. */
+  pid: number;
+  bundle: string;
+}
+
+/**
+ * The OCI runtime binary (crun, or runc as fallback) behind a narrow port. Implementations shell
+ * out to the binary with a state root private to this engine, so engines never see each other's
+ * containers. A recording fake exists for unit tests.
+ */
+export interface OciRuntime {
+  readonly name: RuntimeName;
+  readonly version: string;
+  /** `run --bundle`: creates and starts the container; the returned process lives as long as it. */
+  run(id: string, bundle: string, stdio: RuntimeStdio): RuntimeProcess;
+  /** `exec --process`: runs `process` (an OCI process object) in the running container. */
+  exec(id: string, process: object, stdio: RuntimeStdio): RuntimeProcess;
+  kill(id: string, signal: NodeJS.Signals | number, options?: { all?: boolean }): Promise<void>;
+  delete(id: string, options?: { force?: boolean }): Promise<void>;
+  state(id: string): Promise<RuntimeState | undefined>;
+  list(): Promise<RuntimeState[]>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+}
