@@ -24,11 +24,11 @@ export class RecordingMounter implements Mounter {
   readonly calls: MountCall[] = [];
   private readonly table: MountEntry[] = [];
   private nextId = 100;
-  private readonly failures = new Map<MountCall['op'], Error>();
+  private readonly failures: { op: MountCall['op']; error: Error }[] = [];
 
-  /** The next call of `op` rejects with `error` (once). */
+  /** The next call of `op` rejects with `error`; queued, so calling it twice fails two calls. */
   failNext(op: MountCall['op'], error: Error = new MountError('(fake)', `injected ${op} failure`)): void {
-    this.failures.set(op, error);
+    this.failures.push({ op, error });
   }
 
   /** Pretends something else mounted `entry` (e.g. a leftover from a crashed engine). */
@@ -85,10 +85,10 @@ export class RecordingMounter implements Mounter {
   }
 
   private maybeFail(op: MountCall['op']): void {
-    const error = this.failures.get(op);
-    if (error) {
-      this.failures.delete(op);
-      throw error;
+    const index = this.failures.findIndex((f) => f.op === op);
+    if (index >= 0) {
+      const [failure] = this.failures.splice(index, 1);
+      if (failure) throw failure.error;
     }
   }
 
