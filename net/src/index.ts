@@ -1,1 +1,11 @@
-export {};
+export * from './constants.js';
+export type { Upstream } from './dns/upstream-forwarder.js';
+export * from './errors.js';
+export { FakeHostNet } from './host/fake-host-net.js';
+export type { AddressInfo, HostNet, HostOp, LinkInfo, NetnsOp, RouteInfo } from './host/host-net.js';
+export { LinuxHostNet } from './host/linux-host-net.js';
+export { LinuxNetworkManager, type LinuxNetworkManagerOptions } from './linux-network-manager.js';
+export type { Filters } from './network-filters.js';
+export { parsePortSpec } from './ports/parse-port-spec.js';
+export type { RecoveryReport } from './recovery.js';
+export * from './types.js';
