@@ -51,7 +51,10 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
         }
         i++;
       } else {
-        value = token();
+        // Lenient: registries send unquoted URLs, which are not RFC 7230 tokens.
+        const start = i;
+        while (i < s.length && s[i] !== ',' && s[i] !== ' ' && s[i] !== '\t') i++;
+        value = s.slice(start, i);
       }
       challenge.params[key.toLowerCase()] = value;
       skipWs();
