@@ -87,19 +87,21 @@ export class ImagePusher {
           .map((r) => r.path),
       ),
     ].slice(0, 3);
+    // One scope set for every request of the push, so one token serves them all.
+    const scopes = [pushScope(ref.path), ...mountFrom.map(pullScope)];
     const pusher = new BlobPusher({
       session,
       repository: ref.path,
       content: this.deps.content,
       progress,
       logger,
-      scopes: [pushScope(ref.path), ...mountFrom.map(pullScope)],
+      scopes,
       mode: options.uploadMode ?? 'monolithic',
       chunkSize: options.chunkSize ?? 8 << 20,
     });
     await mapLimit(plan.layers, this.deps.concurrency, (desc) => pusher.push(desc, mountFrom, true));
     await pusher.push(plan.config, mountFrom, false);
-    await this.putManifest(session, ref.path, tag, plan);
+    await this.putManifest(session, ref.path, tag, plan, scopes);
     progress.status(`${tag}: digest: ${plan.digest} size: ${plan.bytes.length}`);
     progress.aux({ Tag: tag, Digest: plan.digest, Size: plan.bytes.length });
     await this.deps.images.addRepoDigest(record.id, `${repo}@${plan.digest}`);
@@ -108,8 +110,13 @@ export class ImagePusher {
   }
 
   /** Skips the PUT when the tag already points at these exact bytes (a second push is a no-op). */
-  private async putManifest(session: RegistrySession, repository: string, tag: string, plan: PushPlan) {
-    const scopes = [pushScope(repository)];
+  private async putManifest(
+    session: RegistrySession,
+    repository: string,
+    tag: string,
+    plan: PushPlan,
+    scopes: readonly string[],
+  ) {
     const head = await session.send({
       method: 'HEAD',
       path: `/v2/${repository}/manifests/${tag}`,
