@@ -283,6 +283,26 @@ export class LinuxNetworkManager implements NetworkManager {
     await this.background.settle();
   }
 
+  /**
+   * Removes everything this engine made — sandboxes, every network including the default bridge,
+   * its iptables chains — for engines that live for one test run. `init()` makes it all again.
+   */
+  async destroy(): Promise<void> {
+    await this.close();
+    const { registry, firewall } = this.require();
+    await this.engineLock.run(async () => {
+      for (const network of await registry.list()) {
+        await registry.removeRecord(network);
+        await this.leases.removeNetwork(network.id);
+        if (network.bridge && (await this.host.linkExists(network.bridge))) {
+          await this.host.apply([{ op: 'link-del', name: network.bridge }]);
+        }
+      }
+    });
+    this.networksById.clear();
+    if (this.options.outboundNat) await firewall.removeOwnChains();
+  }
+
   private require() {
     if (!this.state)
       throw new NetError(
