@@ -1,0 +1,63 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable as NodeReadable } from 'node:stream';
+import { InvalidArgumentError, isErrno } from '../errors.js';
+
+/**
+ * Tars a build context, applying `.dockerignore` on the client side with Docker's semantics
+ * (`@balena/dockerignore`, as the engine's CLI does). The Dockerfile and `.dockerignore` are always
+ * sent (moby's client does the same; the daemon drops them later if they are ignored). Directories
+ * are pruned whole unless an exception (`!pattern`) could match inside them.
+ */
+export async function packBuildContext(contextDir: string, dockerfile: string): Promise<NodeReadable> {
+  const root = path.resolve(contextDir);
+  const st = await stat(root).catch((err: unknown) => {
+    if (isErrno(err, 'ENOENT')) throw new InvalidArgumentError(`build context ${root} does not exist`);
+    throw err;
+  });
+  if (!st.isDirectory()) throw new InvalidArgumentError(`build context ${root} is not a directory`);
+  const dockerfilePath = path.resolve(root, dockerfile);
+  await stat(dockerfilePath).catch(() => {
+    throw new InvalidArgumentError(`Dockerfile ${dockerfilePath} does not exist`);
+  });
+
+  let patterns: string[] = [];
+  try {
+    patterns = (await readFile(path.join(root, '.dockerignore'), 'utf8'))
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0 && !l.startsWith('#'));
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  const [ignoreModule, tarFs, { statSync }, { Readable }] = await Promise.all([
+    import('@balena/dockerignore'),
+    import('tar-fs'),
+    import('node:fs'),
+    import('node:stream'),
+  ]);
+  // A CommonJS module whose types declare `export default`: under NodeNext the function is `.default.default`.
+  const dockerignore = ignoreModule.default.default;
+  const ig = dockerignore({ ignorecase: false }).add(patterns);
+  const hasExceptions = patterns.some((p) => p.startsWith('!'));
+  const alwaysKept = new Set([
+    path.relative(root, dockerfilePath).split(path.sep).join('/'),
+    '.dockerignore',
+  ]);
+
+  const pack = tarFs.pack(root, {
+    ignore: (name: string) => {
+      const rel = path.relative(root, name).split(path.sep).join('/');
+      if (rel === '' || alwaysKept.has(rel)) return false;
+      if (hasExceptions && statSync(name).isDirectory()) return false;
+      return ig.ignores(rel);
+    },
+    map: (header) => {
+      header.uid = 0;
+      header.gid = 0;
+      return header;
+    },
+  });
+  // tar-fs yields a streamx stream; the HTTP client wants a Node Readable.
+  return Readable.from(pack as AsyncIterable<Buffer>);
+}
