@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// Registry benchmark: pull of a ~160 MiB two-layer image (96 MiB incompressible + 64 MiB
+// compressible) from Skiff's registry server on loopback, unpacked into snapshots and ready;
+// push of the same image; a second pull of it. Goals (issue 4): pull ≥ 300 MiB/s, push ≥ 250
+// MiB/s, second pull ≤ 20 ms.
+//
+// Needs the compiled engine: run `npx tsc -b` first.
+// Usage: node bench/registry.mjs [--dir DIR] [--in-process]  (DIR: where stores live, default the OS temp dir)
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+
+const dist = fileURLToPath(new URL('../engine/dist/', import.meta.url));
+const load = (p) => import(path.join(dist, p));
+const { startRegistryServer } = await load('registry/server/start-registry-server.js');
+const { RegistryClient } = await load('registry/client/registry-client.js');
+const { LocalContentStore } = await load('content/local-content-store.js');
+const { unpackLayer } = await load('layers/unpack-layer.js');
+const { silentLogger } = await load('logger.js');
+
+const MiB = 1 << 20;
+const dirArg = process.argv.indexOf('--dir');
+const base = await mkdtemp(
+  path.join(dirArg > 0 ? process.argv[dirArg + 1] : tmpdir(), 'skiff-bench-registry-'),
+);
+const sha = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+async function tarOf(name, data) {
+  const pack = tar.pack();
+  const chunks = [];
+  pack.on('data', (c) => chunks.push(c));
+  const done = new Promise((r) => pack.on('end', r));
+  pack.entry({ name, mode: 0o644, mtime: new Date(0) }, data);
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+function compressible(size) {
+  const out = Buffer.alloc(size);
+  const words = Buffer.from('lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ');
+  for (let i = 0; i < size; i += words.length) words.copy(out, i);
+  for (let i = 0; i < size; i += 4096) out[i] = Math.floor(Math.random() * 256);
+  return out;
+}
+
+/** Minimal stand-ins: a rename-into-place snapshotter and an in-memory image store. */
+class BenchSnapshotter {
+  constructor(root) {
+    this.root = root;
+  }
+  dir(c) {
+    return path.join(this.root, c.slice(7));
+  }
+  lowerName(c) {
+    return c.slice(7);
+  }
+  async stat(c) {
+    try {
+      const st = await stat(this.dir(c));
+      return { chainId: c, size: 0, createdAt: st.mtimeMs };
+    } catch {
+      return undefined;
+    }
+  }
+  async ensure(c, fill) {
+    const have = await this.stat(c);
+    if (have) return have;
+    const tmp = path.join(this.root, `tmp-${Math.random().toString(36).slice(2)}`);
+    await mkdir(tmp);
+    try {
+      await fill(tmp);
+      await rename(tmp, this.dir(c));
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    return this.stat(c);
+  }
+  async list() {
+    return [];
+  }
+  async remove() {}
+}
+
+class BenchImages {
+  records = new Map();
+  tags = new Map();
+  async find(ref) {
+    return this.records.get(ref) ?? this.records.get(this.tags.get(ref));
+  }
+  async get(ref) {
+    const r = await this.find(ref);
+    if (!r) throw new Error(`no image ${ref}`);
+    return r;
+  }
+  async put(i) {
+    const r = {
+      id: i.configDigest,
+      config: i.config,
+      layers: i.layers,
+      repoTags: i.tags ?? [],
+      repoDigests: i.repoDigests ?? [],
+      manifest: i.manifest,
+      addedAt: Date.now(),
+      size: 0,
+    };
+    this.records.set(r.id, r);
+    for (const t of i.tags ?? []) this.tags.set(t, r.id);
+    return r;
+  }
+  async tag(id, ref) {
+    this.tags.set(ref, (await this.get(id)).id);
+  }
+  async addRepoDigest() {}
+  async list() {
+    return [...this.records.values()];
+  }
+}
+
+async function seed(url, repo, tag, blobs, manifest, mediaType) {
+  for (const b of blobs) {
+    const post = await fetch(`${url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+    const loc = new URL(post.headers.get('location'), url);
+    loc.searchParams.set('digest', sha(b));
+    const put = await fetch(loc, { method: 'PUT', body: b });
+    if (put.status !== 201) throw new Error(`seed blob: ${put.status}`);
+  }
+  const res = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    body: manifest,
+    headers: { 'Content-Type': mediaType },
+  });
+  if (res.status !== 201) throw new Error(`seed manifest: ${res.status}`);
+}
+
+async function newClient(name) {
+  const root = path.join(base, name);
+  const content = await new LocalContentStore(path.join(root, 'content')).init();
+  await mkdir(path.join(root, 'snapshots'), { recursive: true });
+  const images = new BenchImages();
+  const client = new RegistryClient({
+    content,
+    snapshotter: new BenchSnapshotter(path.join(root, 'snapshots')),
+    images,
+    unpackLayer,
+    logger: silentLogger(),
+    dockerConfigPath: path.join(root, 'none.json'),
+  });
+  return { client, images };
+}
+
+/**
+ * The registry runs in its own process, as `skiff registry serve` does, so the client's numbers
+ * are not shared with the server's work on the same event loop.
+ */
+async function startServerProcess(root) {
+  const script = `
+    const { startRegistryServer } = await import(${JSON.stringify(path.join(dist, 'registry/server/start-registry-server.js'))});
+    const { silentLogger } = await import(${JSON.stringify(path.join(dist, 'logger.js'))});
+    const s = await startRegistryServer({ addr: '127.0.0.1:0', root: ${JSON.stringify(root)}, logger: silentLogger() });
+    process.stdout.write(s.host + '\\n');
+    process.on('SIGTERM', () => s.close().then(() => process.exit(0)));
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const host = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(String(d).trim()));
+    child.once('exit', (code) => reject(new Error(`registry server exited with ${code}`)));
+  });
+  return {
+    host,
+    url: `http://${host}`,
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const server = process.argv.includes('--in-process')
+  ? await startRegistryServer({
+      addr: '127.0.0.1:0',
+      root: path.join(base, 'registry'),
+      logger: silentLogger(),
+    })
+  : await startServerProcess(path.join(base, 'registry'));
+try {
+  process.stderr.write('building the image…\n');
+  const tars = [
+    await tarOf('random.bin', randomBytes(96 * MiB)),
+    await tarOf('text.txt', compressible(64 * MiB)),
+  ];
+  const blobs = tars.map((t) => gzipSync(t, { level: 1 }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: tars.map(sha) },
+    }),
+  );
+  const mediaType = 'application/vnd.oci.image.manifest.v1+json';
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType,
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha(config),
+        size: config.length,
+      },
+      layers: blobs.map((b) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: sha(b),
+        size: b.length,
+      })),
+    }),
+  );
+  await seed(server.url, 'bench/image', 'v1', [...blobs, config], manifest, mediaType);
+  const unpacked = tars.reduce((n, t) => n + t.length, 0) / MiB;
+  const compressed = blobs.reduce((n, b) => n + b.length, 0) / MiB;
+
+  const { client, images } = await newClient('client');
+  const ref = `${server.host}/bench/image:v1`;
+  let t = performance.now();
+  await client.pull(ref);
+  const pullMs = performance.now() - t;
+
+  const second = [];
+  for (let i = 0; i < 5; i++) {
+    t = performance.now();
+    await client.pull(ref);
+    second.push(performance.now() - t);
+  }
+
+  // Push under another host name for the same server, so nothing is mounted or already there.
+  const target = `localhost:${server.host.split(':')[1]}/bench/pushed:v1`;
+  await images.tag((await images.find(ref)).id, target);
+  t = performance.now();
+  await client.push(target);
+  const pushMs = performance.now() - t;
+  await client.close();
+
+  const fmt = (n) => n.toFixed(1);
+  const results = {
+    image: { unpackedMiB: Number(fmt(unpacked)), compressedMiB: Number(fmt(compressed)), layers: 2 },
+    pull: {
+      ms: Math.round(pullMs),
+      unpackedMiBps: Number(fmt(unpacked / (pullMs / 1000))),
+      compressedMiBps: Number(fmt(compressed / (pullMs / 1000))),
+      goal: '>= 300 MiB/s',
+    },
+    push: { ms: Math.round(pushMs), MiBps: Number(fmt(compressed / (pushMs / 1000))), goal: '>= 250 MiB/s' },
+    secondPull: {
+      bestMs: Number(Math.min(...second).toFixed(2)),
+      medianMs: Number(second.sort((a, b) => a - b)[2].toFixed(2)),
+      goal: '<= 20 ms',
+    },
+  };
+  console.log(JSON.stringify(results, null, 2));
+} finally {
+  await server.close();
+  await rm(base, { recursive: true, force: true });
+}
