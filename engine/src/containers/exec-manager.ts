@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { OciRuntime, RuntimeProcess } from '../runtime/oci-runtime.js';
+import { ChunkQueue } from './chunk-queue.js';
+import type {
+  ExecCreateInput,
+  ExecRecord,
+  OutputChunk,
+  OutputStream,
+  StdioSession,
+} from './container-service.js';
+import { classifyExecFailure } from './runtime-failure.js';
+
+/** What exec needs from the container: whether it runs, and how to build an exec's OCI process. */
+export interface ExecTarget {
+  containerId: string;
+  running: boolean;
+  paused: boolean;
+  /** The OCI `process` for this exec: the container's environment, capabilities and user with the exec's on top. */
+  buildProcess(
+    input: ExecCreateInput,
+    tty: boolean,
+    consoleSize: { rows: number; cols: number } | undefined,
+  ): Promise<object>;
+}
+
+interface ExecEntry {
+  record: ExecRecord;
+  proc?: RuntimeProcess;
+  /** Exec records of a container are dropped with it; also capped per container. */
+}
+
+const MAX_EXECS_PER_CONTAINER = 256;
+
+export interface ExecStartResult extends StdioSession {
+  exitCode: Promise<number>;
+}
+
+/**
+ * Exec instances (`docker exec`): created against a running container, started once through the
+ * runtime's `exec`, inspected afterwards. The exit code is stored BEFORE the output stream ends:
+ * testcontainers and the docker CLI inspect right after EOF and need a non-null `ExitCode`.
+ * A binary that is missing or not executable exits 127 / 126 as under Docker.
+ */
+export class ExecManager {
+  private readonly execs = new Map<string, ExecEntry>();
+
+  constructor(
+    private readonly runtime: OciRuntime,
+    private readonly logger: Logger,
+    private readonly now: () => bigint,
+  ) {}
+
+  create(target: ExecTarget, input: ExecCreateInput): string {
+    if (input.cmd.length === 0) throw new InvalidArgumentError('No exec command specified');
+    this.checkRunning(target);
+    const id = randomBytes(32).toString('hex');
+    this.execs.set(id, {
+      record: {
+        id,
+        containerId: target.containerId,
+        input,
+        running: false,
+        exitCode: null,
+        pid: 0,
+        openStdin: input.attachStdin ?? false,
+      },
+    });
+    this.trim(target.containerId);
+    return id;
+  }
+
+  get(execId: string): ExecRecord {
+    const entry = this.execs.get(execId);
+    if (!entry) throw new NotFoundError('exec', execId, `No such exec instance: ${execId}`);
+    return entry.record;
+  }
+
+  forContainer(containerId: string): ExecRecord[] {
+    return [...this.execs.values()].filter((e) => e.record.containerId === containerId).map((e) => e.record);
+  }
+
+  dropContainer(containerId: string): void {
+    for (const [id, e] of this.execs) if (e.record.containerId === containerId) this.execs.delete(id);
+  }
+
+  resize(execId: string, size: { rows: number; cols: number }): void {
+    const entry = this.execs.get(execId);
+    if (!entry) throw new NotFoundError('exec', execId, `No such exec instance: ${execId}`);
+    entry.proc?.resize(size);
+  }
+
+  async start(
+    execId: string,
+    target: ExecTarget,
+    options: { detach: boolean; tty?: boolean; consoleSize?: { rows: number; cols: number } },
+  ): Promise<ExecStartResult> {
+    const entry = this.execs.get(execId);
+    if (!entry) throw new NotFoundError('exec', execId, `No such exec instance: ${execId}`);
+    const { record } = entry;
+    if (record.running || record.exitCode !== null) {
+      throw new ConflictError(`exec instance ${execId} has already been started`);
+    }
+    this.checkRunning(target);
+    const input = record.input;
+    const tty = options.tty ?? input.tty ?? false;
+    const consoleSize = options.consoleSize ?? input.consoleSize;
+    const proc = await target.buildProcess(input, tty, consoleSize);
+    const attachStdin = !options.detach && (input.attachStdin ?? false);
+    record.running = true;
+    const rp = this.runtime.exec(target.containerId, proc, {
+      stdin: attachStdin,
+      tty,
+      ...(consoleSize ? { consoleSize } : {}),
+    });
+    entry.proc = rp;
+    const log = this.logger.child({ execId, containerId: target.containerId });
+    const queue = new ChunkQueue<OutputChunk>();
+    const wantOut = !options.detach && (input.attachStdout ?? true);
+    const wantErr = !options.detach && (input.attachStderr ?? true);
+    let stderrHead = '';
+    const pump = (stream: Readable, name: OutputStream, want: boolean) =>
+      new Promise<void>((resolve) => {
+        stream.on('data', (data: Buffer) => {
+          if (name === 'stderr' && stderrHead.length < 4096) stderrHead += data.toString('utf8');
+          if (want) queue.push({ stream: name, timeNano: this.now(), data });
+        });
+        stream.once('end', resolve);
+        stream.once('close', resolve);
+        stream.once('error', () => resolve());
+      });
+    const outputs = [pump(rp.stdout, 'stdout', wantOut)];
+    if (rp.stderr) outputs.push(pump(rp.stderr, 'stderr', wantErr));
+    this.findPid(rp.pid).then((pid) => {
+      if (record.running) record.pid = pid;
+    });
+    const exitCode = (async () => {
+      let code: number;
+      try {
+        code = (await rp.exited).exitCode;
+      } catch (err: unknown) {
+        log.warn({ err }, 'exec could not be started');
+        code = 126;
+      }
+      await Promise.all(outputs);
+      const failure = classifyExecFailure(code, stderrHead);
+      if (failure) code = failure.exitCode;
+      // Order matters: the code is visible to inspect before the client sees EOF.
+      record.exitCode = code;
+      record.running = false;
+      record.pid = 0;
+      entry.proc = undefined;
+      queue.end();
+      return code;
+    })();
+    if (rp.stdin && !attachStdin) rp.stdin.end();
+    return {
+      stdin: attachStdin ? rp.stdin : null,
+      output: queue,
+      tty,
+      detach: () => queue.end(),
+      exitCode,
+    };
+  }
+
+  private checkRunning(target: ExecTarget): void {
+    if (!target.running) {
+      throw new ConflictError(`Container ${target.containerId} is not running`);
+    }
+    if (target.paused) {
+      throw new ConflictError(`Container ${target.containerId} is paused, unpause the container before exec`);
+    }
+  }
+
+  private trim(containerId: string): void {
+    const mine = [...this.execs.entries()].filter(([, e]) => e.record.containerId === containerId);
+    for (const [id, e] of mine.slice(0, Math.max(0, mine.length - MAX_EXECS_PER_CONTAINER))) {
+      if (!e.record.running) this.execs.delete(id);
+    }
+  }
+
+  /** The exec'd process is the child of `crun exec`. */
+  private async findPid(runtimePid: number): Promise<number> {
+    for (let i = 0; i < 20; i++) {
+      const text = await readFile(`/proc/${runtimePid}/task/${runtimePid}/children`, 'utf8').catch(() => '');
+      const child = Number(text.trim().split(/\s+/)[0]);
+      if (child > 0) return child;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return 0;
+  }
+}
