@@ -7,13 +7,11 @@ export const MIN_MEMORY = 6 * 1024 * 1024;
 const CPU_PERIOD = 100_000;
 
 /**
- * moby's default device cgroup: deny all, allow mknod of anything, allow the standard character
- * devices (null, zero, random, urandom, tty, console, ptmx, pts) and deny fuse explicitly.
+ * moby's default device cgroup: deny all, allow the standard character devices (null, zero, full,
+ * random, urandom, tty, console, ptmx, pts), deny fuse explicitly, allow mknod of anything.
  */
 export const DEFAULT_DEVICE_RULES: readonly OciDeviceCgroup[] = [
   { allow: false, access: 'rwm' },
-  { allow: true, type: 'c', access: 'm' },
-  { allow: true, type: 'b', access: 'm' },
   { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
   { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
   { allow: true, type: 'c', major: 1, minor: 7, access: 'rwm' },
@@ -24,6 +22,9 @@ export const DEFAULT_DEVICE_RULES: readonly OciDeviceCgroup[] = [
   { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
   { allow: true, type: 'c', major: 136, access: 'rwm' },
   { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' },
+  // Last: runc's cgroup v1 emulator cannot "punch a hole" (deny fuse) into an earlier wildcard.
+  { allow: true, type: 'c', access: 'm' },
+  { allow: true, type: 'b', access: 'm' },
 ];
 
 function positive(value: number | undefined, what: string): number | undefined {

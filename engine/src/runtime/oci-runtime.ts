@@ -5,6 +5,11 @@ export interface ExitStatus {
   /** The container process's exit code; 128+N when it died of signal N (Docker's convention). */
   exitCode: number;
   signal?: NodeJS.Signals;
+  /**
+   * Set when the runtime could not start the process at all (missing executable, bad config):
+   * its error message. `exitCode` is then Docker's 127 (not found), 126 (not executable) or 128.
+   */
+  error?: string;
 }
 
 export interface RuntimeStdio {

@@ -1,0 +1,243 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { access, readdir, readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { RuntimeName } from '../config.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, RuntimeError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { runCommand } from '../util/run-command.js';
+import type { OciRuntime, RuntimeProcess, RuntimeState, RuntimeStdio } from './oci-runtime.js';
+import { signalNumber } from './runtime-exit.js';
+import { spawnRuntimeProcess } from './runtime-process.js';
+
+export interface CliOciRuntimeOptions {
+  name: RuntimeName;
+  /** The binary to run; defaults to `name` on PATH. */
+  binary?: string;
+  version: string;
+  /** `--root`: this engine's private runtime state (`<scratchDir>/runtime`). */
+  stateRoot: string;
+  /** Where exec process.json, pid and log files live while a runtime call runs. */
+  workDir: string;
+  logger: Logger;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const STATUSES = new Set<RuntimeState['status']>(['creating', 'created', 'running', 'paused', 'stopped']);
+
+function checkId(id: string): string {
+  if (!ID.test(id))
+    throw new InvalidArgumentError(`invalid container id ${JSON.stringify(id)} for the OCI runtime`);
+  return id;
+}
+
+function toState(raw: unknown): RuntimeState | undefined {
+  const r = raw as Partial<Record<'id' | 'status' | 'bundle', unknown>> & { pid?: unknown };
+  if (!r || typeof r.id !== 'string' || typeof r.status !== 'string') return undefined;
+  const status = STATUSES.has(r.status as RuntimeState['status'])
+    ? (r.status as RuntimeState['status'])
+    : 'stopped';
+  return {
+    id: r.id,
+    status,
+    pid: typeof r.pid === 'number' && status !== 'stopped' ? r.pid : 0,
+    bundle: typeof r.bundle === 'string' ? r.bundle : '',
+  };
+}
+
+/**
+ * crun or runc driven through their shared CLI (`run`, `exec`, `kill`, `delete`, `state`, `list`,
+ * `pause`, `resume`), with a state root private to this engine. `run` and `exec` stay in the
+ * foreground as the engine's children: their exit status is the container's. Each call logs to
+ * its own JSON log file so a start failure (missing executable → 127, not executable → 126) is
+ * told apart from the process's own exit code.
+ */
+export class CliOciRuntime implements OciRuntime {
+  readonly name: RuntimeName;
+  readonly version: string;
+  readonly stateRoot: string;
+  private readonly binary: string;
+  private readonly workDir: string;
+  private readonly logger: Logger;
+  private workDirReady = false;
+
+  constructor(options: CliOciRuntimeOptions) {
+    this.name = options.name;
+    this.version = options.version;
+    this.binary = options.binary ?? options.name;
+    this.stateRoot = options.stateRoot;
+    this.workDir = options.workDir;
+    this.logger = options.logger.child({ runtime: options.name });
+  }
+
+  run(id: string, bundle: string, stdio: RuntimeStdio): RuntimeProcess {
+    checkId(id);
+    this.ensureWorkDir();
+    const logFile = this.tempPath(id, 'log');
+    return spawnRuntimeProcess({
+      binary: this.binary,
+      args: [...this.globalArgs(logFile), 'run', '--bundle', bundle, id],
+      kind: 'run',
+      stdio,
+      logFile,
+      tempFiles: [],
+      resizeInner: this.name === 'crun' ? (size) => this.resizeInitConsole(id, size) : undefined,
+      logger: this.logger.child({ containerId: id }),
+    });
+  }
+
+  exec(id: string, process: object, stdio: RuntimeStdio): RuntimeProcess {
+    checkId(id);
+    const logFile = this.tempPath(id, 'log');
+    const processFile = this.tempPath(id, 'process.json');
+    const pidFile = this.tempPath(id, 'pid');
+    const spec: Record<string, unknown> = { ...(process as Record<string, unknown>), terminal: stdio.tty };
+    if (stdio.tty && stdio.consoleSize)
+      spec.consoleSize = { height: stdio.consoleSize.rows, width: stdio.consoleSize.cols };
+    // `exec` returns its process synchronously (the interface), so process.json is written
+    // synchronously too: a few hundred bytes on tmpfs, far cheaper than the spawn that follows.
+    this.ensureWorkDir();
+    writeFileSync(processFile, JSON.stringify(spec), { mode: 0o600 });
+    return spawnRuntimeProcess({
+      binary: this.binary,
+      args: [...this.globalArgs(logFile), 'exec', '--process', processFile, '--pid-file', pidFile, id],
+      kind: 'exec',
+      stdio,
+      logFile,
+      tempFiles: [processFile, pidFile],
+      resizeInner: this.name === 'crun' ? (size) => this.resizeExecConsole(pidFile, size) : undefined,
+      logger: this.logger.child({ containerId: id }),
+    });
+  }
+
+  async kill(id: string, signal: NodeJS.Signals | number, options: { all?: boolean } = {}): Promise<void> {
+    checkId(id);
+    const signo = signalNumber(signal);
+    if (signo <= 0) throw new InvalidArgumentError(`invalid signal ${JSON.stringify(signal)}`);
+    const args = ['kill', ...(options.all ? ['--all'] : []), id, String(signo)];
+    const result = await this.command(args);
+    if (result.exitCode === 0) return;
+    const state = await this.state(id);
+    if (!state) throw new NotFoundError('container', id);
+    if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'created') {
+      throw new ConflictError(`Container ${id} is not running`);
+    }
+    throw new RuntimeError(`${this.name} kill ${id} ${signo} failed: ${result.stderr.trim()}`);
+  }
+
+  /** Deleting a container the runtime does not know is a no-op: crash recovery calls it blindly. */
+  async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
+    checkId(id);
+    if (!(await this.known(id))) return;
+    const result = await this.command(['delete', ...(options.force ? ['--force'] : []), id]);
+    if (result.exitCode !== 0 && (await this.known(id))) {
+      throw new RuntimeError(`${this.name} delete ${id} failed: ${result.stderr.trim()}`);
+    }
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    checkId(id);
+    if (!(await this.known(id))) return undefined;
+    const result = await this.command(['state', id]);
+    if (result.exitCode !== 0) {
+      // The state dir appears before the runtime writes its status file: a container being created.
+      if (await this.known(id)) return { id, status: 'creating', pid: 0, bundle: '' };
+      return undefined;
+    }
+    return toState(JSON.parse(result.stdout));
+  }
+
+  async list(): Promise<RuntimeState[]> {
+    try {
+      if ((await readdir(this.stateRoot)).length === 0) return [];
+    } catch {
+      return [];
+    }
+    const result = await this.command(['list', '--format', 'json']);
+    if (result.exitCode !== 0) throw new RuntimeError(`${this.name} list failed: ${result.stderr.trim()}`);
+    const parsed: unknown = JSON.parse(result.stdout.trim() || 'null');
+    if (!Array.isArray(parsed)) return [];
+    return parsed.map(toState).filter((s): s is RuntimeState => s !== undefined);
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.simple('pause', id);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.simple('resume', id);
+  }
+
+  private async simple(verb: string, id: string): Promise<void> {
+    checkId(id);
+    const result = await this.command([verb, id]);
+    if (result.exitCode === 0) return;
+    if (!(await this.known(id))) throw new NotFoundError('container', id);
+    throw new RuntimeError(`${this.name} ${verb} ${id} failed: ${result.stderr.trim()}`);
+  }
+
+  private globalArgs(logFile?: string): string[] {
+    const args = ['--root', this.stateRoot];
+    if (logFile) args.push('--log', logFile, '--log-format', 'json');
+    return args;
+  }
+
+  private command(args: string[]) {
+    return runCommand(this.binary, [...this.globalArgs(), ...args], {
+      allowFailure: true,
+      timeoutMs: 30_000,
+    });
+  }
+
+  private async known(id: string): Promise<boolean> {
+    try {
+      await access(path.join(this.stateRoot, id));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private ensureWorkDir(): void {
+    if (this.workDirReady) return;
+    mkdirSync(this.workDir, { recursive: true, mode: 0o700 });
+    this.workDirReady = true;
+  }
+
+  private tempPath(id: string, suffix: string): string {
+    return path.join(this.workDir, `${id}.${randomBytes(4).toString('hex')}.${suffix}`);
+  }
+
+  private async resizeInitConsole(id: string, size: { rows: number; cols: number }): Promise<void> {
+    const state = await this.state(id);
+    if (state?.pid) await resizeConsoleOf(state.pid, size);
+  }
+
+  private async resizeExecConsole(pidFile: string, size: { rows: number; cols: number }): Promise<void> {
+    const pid = Number.parseInt(await readFile(pidFile, 'utf8'), 10);
+    if (pid > 0) await resizeConsoleOf(pid, size);
+  }
+}
+
+/**
+ * crun 1.8 keeps the container's console to itself and ignores SIGWINCH on the outer terminal.
+ * The container process's own terminal (its stdio on the container's devpts) can still be
+ * resized from the host: TIOCSWINSZ on any fd of a pty sets its size and signals its foreground
+ * process group. `stty` does that ioctl for us.
+ */
+async function resizeConsoleOf(pid: number, size: { rows: number; cols: number }): Promise<void> {
+  for (const fd of [0, 1, 2]) {
+    const fdPath = `/proc/${pid}/fd/${fd}`;
+    let target: string;
+    try {
+      target = await readlink(fdPath);
+    } catch {
+      continue;
+    }
+    if (!target.startsWith('/dev/pts/')) continue;
+    await runCommand('stty', ['-F', fdPath, 'rows', String(size.rows), 'cols', String(size.cols)], {
+      timeoutMs: 5000,
+    });
+    return;
+  }
+}
