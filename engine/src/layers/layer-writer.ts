@@ -1,0 +1,497 @@
+import { constants } from 'node:fs';
+import {
+  type FileHandle,
+  lchown,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  open,
+  readdir,
+  readlink,
+  rm,
+  symlink,
+} from 'node:fs/promises';
+import path from 'node:path';
+import type { Header } from 'tar-stream';
+import { isErrno, UnsafeArchiveError } from '../errors.js';
+import {
+  baseOf,
+  confineLinkTarget,
+  isAtOrBelow,
+  joinRel,
+  normalizeEntryPath,
+  parentOf,
+} from './archive-path.js';
+import {
+  AUFS_META_PREFIX,
+  isOverlayXattr,
+  OPAQUE_WHITEOUT,
+  OVERLAY_OPAQUE_XATTR,
+  PAX_XATTR_PREFIX,
+  WHITEOUT_PREFIX,
+} from './overlay-format.js';
+import type { SpecialFiles } from './special-files.js';
+import { isValidXattrName, type XattrItem, type XattrMap } from './xattr-dump.js';
+
+export type WhiteoutMode = 'overlay' | 'flatten';
+
+export interface LayerWriterOptions {
+  /**
+   * `overlay` (default): the directory becomes an overlayfs lowerdir — `.wh.x` turns into a 0:0
+   * character device, `.wh..wh..opq` into `trusted.overlay.opaque=y`. `flatten`: whiteouts delete
+   * paths of the tree being written onto (commit, export).
+   */
+  whiteouts?: WhiteoutMode;
+  /** Character and block devices are refused (default) or skipped; never created. */
+  devices?: 'reject' | 'skip';
+  specialFiles: SpecialFiles;
+}
+
+/** An entry's data as tar-stream hands it out (a streamx Readable). */
+export interface EntryData extends AsyncIterable<unknown> {
+  on(event: 'end' | 'close' | 'error', listener: (err?: unknown) => void): unknown;
+  resume(): unknown;
+}
+
+interface Attrs {
+  mode: number;
+  uid: number;
+  gid: number;
+  atime: Date;
+  mtime: Date;
+}
+
+const OPEN_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const OPEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** Files up to this size are gathered and written with one call. */
+const SMALL_FILE = 1 << 20;
+/** Metadata of written files is finished in the background, this many at a time. */
+const MAX_PENDING = 128;
+const MAX_PENDING_BYTES = 64 << 20;
+const MAX_SYMLINK_HOPS = 40;
+
+/**
+ * Writes the entries of one layer tar into a directory, one entry at a time, never letting the
+ * kernel follow a symlink: every parent component is checked with lstat (verified directories are
+ * cached), files are created with O_EXCL|O_NOFOLLOW, and attributes of directories are applied at
+ * the end through O_NOFOLLOW descriptors. Symlinks met as parents are resolved lexically inside the
+ * root, as a chroot would.
+ */
+export class LayerWriter {
+  private readonly mode: WhiteoutMode;
+  private readonly realDirs = new Set<string>(['']);
+  private readonly dirAttrs = new Map<string, Attrs>();
+  private readonly xattrs = new Map<string, XattrMap>();
+  private readonly opaque = new Set<string>();
+  private readonly written = new Set<string>();
+  private readonly whiteoutTemplates = new Map<string, string>();
+  private readonly pending = new Set<Promise<void>>();
+  private pendingBytes = 0;
+  /** The file whose data is being read from the archive, closed by `abort`. */
+  private current: FileHandle | undefined;
+  private failure: unknown;
+  private readonly myUid = process.getuid?.() ?? 0;
+  private readonly myGid = process.getgid?.() ?? 0;
+  /** Bytes of regular file content written. */
+  fileBytes = 0;
+
+  constructor(
+    private readonly root: string,
+    private readonly options: LayerWriterOptions,
+  ) {
+    this.mode = options.whiteouts ?? 'overlay';
+  }
+
+  /** Applies one entry; on error the caller abandons the whole archive (nothing is drained). */
+  async entry(header: Header, data: EntryData): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (!(await this.apply(header, data))) await drain(data);
+  }
+
+  /** Waits for background work, then applies whiteouts' and directories' deferred state. */
+  async finish(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failure) throw this.failure;
+    const items: XattrItem[] = [];
+    for (const dir of this.opaque) {
+      const attrs = this.xattrs.get(dir) ?? new Map<string, Buffer>();
+      attrs.set(OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+      this.xattrs.set(dir, attrs);
+    }
+    for (const [p, attrs] of this.xattrs) items.push({ path: p === '' ? '.' : p, attrs });
+    await this.options.specialFiles.setXattrs(this.root, items);
+    const dirs = [...this.dirAttrs];
+    for (let i = 0; i < dirs.length; i += MAX_PENDING) {
+      await Promise.all(dirs.slice(i, i + MAX_PENDING).map(([rel, attrs]) => this.finishDir(rel, attrs)));
+    }
+  }
+
+  /** After a failure: closes the file being written; background work settles by itself. */
+  async abort(): Promise<void> {
+    const fh = this.current;
+    this.current = undefined;
+    await fh?.close().catch(() => {});
+    await Promise.allSettled(this.pending);
+  }
+
+  /** Returns whether it consumed `data`. */
+  private async apply(header: Header, data: EntryData): Promise<boolean> {
+    const name = normalizeEntryPath(header.name);
+    const type: string = header.type ?? 'file';
+    if (name === '') {
+      if (type !== 'directory') throw new UnsafeArchiveError(header.name, 'only a directory can be the root');
+      this.dirAttrs.set('', attrsOf(header));
+      return false;
+    }
+    const base = baseOf(name);
+    const isZeroDevice = type === 'character-device' && header.devmajor === 0 && header.devminor === 0;
+    if (base.startsWith(WHITEOUT_PREFIX) || isZeroDevice) {
+      await this.whiteout(name, base, header, isZeroDevice);
+      return false;
+    }
+    const parent = await this.resolveDir(parentOf(name), header.name);
+    const target = joinRel(parent, base);
+    switch (type) {
+      case 'file':
+      case 'contiguous-file':
+        await this.writeFile(target, header, data);
+        return true;
+      case 'directory':
+        await this.makeDir(target, header);
+        return false;
+      case 'symlink':
+        await this.makeSymlink(target, header);
+        return false;
+      case 'link':
+        await this.makeHardlink(target, header);
+        return false;
+      case 'fifo':
+        await this.makeFifo(target, header);
+        return false;
+      case 'character-device':
+      case 'block-device':
+        if (this.options.devices === 'skip') return false;
+        throw new UnsafeArchiveError(
+          header.name,
+          `${type} ${header.devmajor}:${header.devminor} refused: image layers may not create device nodes`,
+        );
+      default:
+        throw new UnsafeArchiveError(header.name, `unsupported tar entry type ${JSON.stringify(type)}`);
+    }
+  }
+
+  private abs(rel: string): string {
+    return rel === '' ? this.root : path.join(this.root, rel);
+  }
+
+  /**
+   * The real (symlink-free) relative path of directory `rel`, creating missing components with
+   * mode 0755. Symlinks are resolved inside the root; a non-directory component is an error.
+   */
+  private async resolveDir(rel: string, entry: string): Promise<string> {
+    if (this.realDirs.has(rel)) return rel;
+    let parts = rel.split('/');
+    let resolved = '';
+    let hops = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const candidate = joinRel(resolved, parts[i] as string);
+      if (this.realDirs.has(candidate)) {
+        resolved = candidate;
+        continue;
+      }
+      const st = await lstatOrUndefined(this.abs(candidate));
+      if (st === undefined) {
+        await mkdir(this.abs(candidate), { mode: 0o755 });
+      } else if (st.isSymbolicLink()) {
+        if (++hops > MAX_SYMLINK_HOPS)
+          throw new UnsafeArchiveError(entry, 'too many levels of symbolic links');
+        const target = confineLinkTarget(candidate, await readlink(this.abs(candidate)));
+        parts = [...target.split('/').filter(Boolean), ...parts.slice(i + 1)];
+        resolved = '';
+        i = -1;
+        continue;
+      } else if (!st.isDirectory()) {
+        throw new UnsafeArchiveError(entry, `parent ${JSON.stringify(candidate)} is not a directory`);
+      }
+      this.realDirs.add(candidate);
+      resolved = candidate;
+    }
+    return resolved;
+  }
+
+  /** Like resolveDir, but any symlink or missing component is an error (hardlink targets). */
+  private async checkRealDir(rel: string, entry: string): Promise<void> {
+    let sofar = '';
+    for (const part of rel === '' ? [] : rel.split('/')) {
+      sofar = joinRel(sofar, part);
+      if (this.realDirs.has(sofar)) continue;
+      const st = await lstatOrUndefined(this.abs(sofar));
+      if (st === undefined || !st.isDirectory()) {
+        throw new UnsafeArchiveError(
+          entry,
+          `hardlink target goes through ${JSON.stringify(sofar)}, which is ${st === undefined ? 'missing' : 'not a directory'}`,
+        );
+      }
+      this.realDirs.add(sofar);
+    }
+  }
+
+  /** Removes whatever is at `rel` and forgets everything recorded at or below it. */
+  private async remove(rel: string): Promise<void> {
+    await rm(this.abs(rel), { recursive: true, force: true });
+    const below = (p: string) => isAtOrBelow(p, rel);
+    for (const set of [this.realDirs, this.opaque, this.written]) {
+      for (const p of set) if (below(p)) set.delete(p);
+    }
+    for (const map of [this.dirAttrs, this.xattrs]) {
+      for (const p of map.keys()) if (below(p)) map.delete(p);
+    }
+  }
+
+  private async whiteout(name: string, base: string, header: Header, isZeroDevice: boolean): Promise<void> {
+    const parent = await this.resolveDir(parentOf(name), header.name);
+    if (base === OPAQUE_WHITEOUT) {
+      if (this.mode === 'overlay') this.opaque.add(parent);
+      else await this.clearLower(parent);
+      return;
+    }
+    if (!isZeroDevice && base.startsWith(AUFS_META_PREFIX)) return;
+    const hidden = isZeroDevice ? base : base.slice(WHITEOUT_PREFIX.length);
+    if (hidden === '' || hidden === '.' || hidden === '..') {
+      throw new UnsafeArchiveError(header.name, 'whiteout names no file');
+    }
+    const target = joinRel(parent, hidden);
+    if (this.mode === 'flatten') {
+      await this.remove(target);
+      return;
+    }
+    if (await lstatOrUndefined(this.abs(target))) await this.remove(target);
+    const uid = header.uid ?? 0;
+    const gid = header.gid ?? 0;
+    const key = `${uid}:${gid}`;
+    const template = this.whiteoutTemplates.get(key);
+    // overlayfs itself shares one inode among whiteouts; one mknod per owner keeps spawns rare.
+    if (template !== undefined) {
+      try {
+        await link(template, this.abs(target));
+        return;
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) throw err;
+      }
+    }
+    await this.options.specialFiles.whiteout(this.abs(target), uid, gid);
+    this.whiteoutTemplates.set(key, this.abs(target));
+  }
+
+  /** Flatten mode's opaque marker: deletes what lower layers put in `dir`, keeping this layer's entries. */
+  private async clearLower(dir: string): Promise<void> {
+    for (const child of await readdir(this.abs(dir))) {
+      const rel = joinRel(dir, child);
+      if (!this.written.has(rel)) await this.remove(rel);
+      else if (this.realDirs.has(rel)) await this.clearLower(rel);
+    }
+  }
+
+  private async writeFile(target: string, header: Header, data: EntryData): Promise<void> {
+    const size = header.size ?? 0;
+    let fh: FileHandle;
+    try {
+      fh = await open(this.abs(target), OPEN_NEW_FILE, 0o600);
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      await this.remove(target);
+      fh = await open(this.abs(target), OPEN_NEW_FILE, 0o600);
+    }
+    this.written.add(target);
+    this.fileBytes += size;
+    const attrs = attrsOf(header);
+    this.recordXattrs(target, header);
+    this.current = fh;
+    const chunks: Buffer[] = [];
+    try {
+      if (size > SMALL_FILE) for await (const chunk of data) await fh.write(chunk as Buffer);
+      else for await (const chunk of data) chunks.push(chunk as Buffer);
+    } catch (err) {
+      this.current = undefined;
+      await fh.close();
+      throw err;
+    }
+    this.current = undefined;
+    // The rest happens in the background: the file exists already (links and lstat see it), and
+    // a small file's data and every file's metadata land while the next entries are parsed.
+    await this.background(this.finishFile(fh, attrs, chunks), chunks.length > 0 ? size : 0);
+  }
+
+  private async finishFile(fh: FileHandle, a: Attrs, chunks: Buffer[]): Promise<void> {
+    try {
+      if (chunks.length === 1) await fh.write(chunks[0] as Buffer);
+      else if (chunks.length > 1) await fh.writev(chunks);
+      if (a.uid !== this.myUid || a.gid !== this.myGid) await fh.chown(a.uid, a.gid);
+      await fh.chmod(a.mode);
+      await fh.utimes(a.atime, a.mtime);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Runs `work` without waiting for it, bounding open descriptors and buffered bytes. */
+  private async background(work: Promise<void>, bytes: number): Promise<void> {
+    this.pendingBytes += bytes;
+    const p = work.then(
+      () => {
+        this.pending.delete(p);
+        this.pendingBytes -= bytes;
+      },
+      (err: unknown) => {
+        this.pending.delete(p);
+        this.pendingBytes -= bytes;
+        this.failure ??= err;
+      },
+    );
+    this.pending.add(p);
+    while (this.pending.size >= MAX_PENDING || this.pendingBytes > MAX_PENDING_BYTES) {
+      await Promise.race(this.pending);
+    }
+  }
+
+  private async makeDir(target: string, header: Header): Promise<void> {
+    try {
+      await mkdir(this.abs(target), { mode: 0o700 });
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      const st = await lstat(this.abs(target));
+      if (!st.isDirectory()) {
+        await this.remove(target);
+        await mkdir(this.abs(target), { mode: 0o700 });
+      }
+    }
+    this.realDirs.add(target);
+    this.written.add(target);
+    this.dirAttrs.set(target, attrsOf(header));
+    this.recordXattrs(target, header);
+  }
+
+  private async makeSymlink(target: string, header: Header): Promise<void> {
+    const linkname = header.linkname ?? '';
+    if (linkname === '' || Buffer.byteLength(linkname) > 4096 || linkname.includes('\0')) {
+      throw new UnsafeArchiveError(header.name, 'symlink target is empty or too long');
+    }
+    const abs = this.abs(target);
+    try {
+      await symlink(linkname, abs);
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      await this.remove(target);
+      await symlink(linkname, abs);
+    }
+    this.written.add(target);
+    const a = attrsOf(header);
+    if (a.uid !== this.myUid || a.gid !== this.myGid) await lchown(abs, a.uid, a.gid);
+    await lutimes(abs, a.atime, a.mtime);
+    this.recordXattrs(target, header);
+  }
+
+  private async makeHardlink(target: string, header: Header): Promise<void> {
+    const source = normalizeEntryPath(header.linkname ?? '', 'hardlink target');
+    if (source === '') throw new UnsafeArchiveError(header.name, 'hardlink to the root directory');
+    await this.checkRealDir(parentOf(source), header.name);
+    const st = await lstatOrUndefined(this.abs(source));
+    if (st === undefined) {
+      throw new UnsafeArchiveError(
+        header.name,
+        `hardlink target ${JSON.stringify(source)} is not an earlier entry of the layer`,
+      );
+    }
+    if (st.isDirectory()) throw new UnsafeArchiveError(header.name, 'hardlink to a directory');
+    if (source === target) return;
+    // The source's metadata may still be in flight; link shares the inode, so it lands anyway.
+    try {
+      await link(this.abs(source), this.abs(target));
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      await this.remove(target);
+      await link(this.abs(source), this.abs(target));
+    }
+    this.written.add(target);
+  }
+
+  private async makeFifo(target: string, header: Header): Promise<void> {
+    if (await lstatOrUndefined(this.abs(target))) await this.remove(target);
+    const a = attrsOf(header);
+    await this.options.specialFiles.fifo(this.abs(target), a.mode);
+    this.written.add(target);
+    if (a.uid !== this.myUid || a.gid !== this.myGid) await lchown(this.abs(target), a.uid, a.gid);
+    await lutimes(this.abs(target), a.atime, a.mtime);
+    this.recordXattrs(target, header);
+  }
+
+  private recordXattrs(target: string, header: Header): void {
+    const pax = paxOf(header);
+    if (!pax) return;
+    let attrs: XattrMap | undefined;
+    for (const [key, value] of Object.entries(pax)) {
+      if (!key.startsWith(PAX_XATTR_PREFIX)) continue;
+      const name = key.slice(PAX_XATTR_PREFIX.length);
+      // Overlay xattrs in a layer could redirect lookups or fake opaque dirs; a lossy (non-UTF-8)
+      // value could not be restored exactly. Both are dropped (best effort, like Docker's ignore list).
+      if (!isValidXattrName(name) || isOverlayXattr(name) || value.includes('\uFFFD')) continue;
+      if (!name.startsWith('user.') && !name.startsWith('trusted.') && name !== 'security.capability')
+        continue;
+      attrs ??= new Map();
+      attrs.set(name, Buffer.from(value, 'utf8'));
+    }
+    if (attrs) this.xattrs.set(target, attrs);
+  }
+
+  private async finishDir(rel: string, a: Attrs): Promise<void> {
+    const fh = await open(this.abs(rel), OPEN_DIR);
+    try {
+      if (a.uid !== this.myUid || a.gid !== this.myGid) await fh.chown(a.uid, a.gid);
+      await fh.chmod(a.mode);
+      await fh.utimes(a.atime, a.mtime);
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+function attrsOf(header: Header): Attrs {
+  const pax = paxOf(header);
+  const mtime = paxTime(pax?.mtime) ?? header.mtime ?? new Date(0);
+  return {
+    mode: (header.mode ?? 0o644) & 0o7777,
+    uid: header.uid ?? 0,
+    gid: header.gid ?? 0,
+    mtime,
+    atime: paxTime(pax?.atime) ?? mtime,
+  };
+}
+
+function paxOf(header: Header): Record<string, string> | undefined {
+  const pax = header.pax;
+  return typeof pax === 'object' && pax !== null ? (pax as Record<string, string>) : undefined;
+}
+
+function paxTime(value: string | undefined): Date | undefined {
+  if (value === undefined || !/^-?\d+(\.\d+)?$/.test(value)) return undefined;
+  return new Date(Number(value) * 1000);
+}
+
+async function lstatOrUndefined(p: string) {
+  try {
+    return await lstat(p);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+function drain(data: EntryData): Promise<void> {
+  return new Promise((resolve, reject) => {
+    data.on('end', () => resolve());
+    data.on('close', () => resolve());
+    data.on('error', reject);
+    data.resume();
+  });
+}
