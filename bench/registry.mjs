@@ -5,7 +5,8 @@
 // MiB/s, second pull ≤ 20 ms.
 //
 // Needs the compiled engine: run `npx tsc -b` first.
-// Usage: node bench/registry.mjs [--dir DIR] [--in-process]  (DIR: where stores live, default the OS temp dir)
+// Usage: node bench/registry.mjs [--dir DIR] [--in-process] [--profile FILE.cpuprofile]
+// (DIR: where the stores live, default the OS temp dir)
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
@@ -123,6 +124,25 @@ class BenchImages {
   }
 }
 
+/** With `--profile FILE`, the first pull runs under the V8 CPU profiler (open FILE in DevTools). */
+async function startProfile() {
+  const at = process.argv.indexOf('--profile');
+  if (at < 0) return { stop: async () => {} };
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(process.argv[at + 1], JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 async function seed(url, repo, tag, blobs, manifest, mediaType) {
   for (const b of blobs) {
     const post = await fetch(`${url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
@@ -230,9 +250,11 @@ try {
 
   const { client, images } = await newClient('client');
   const ref = `${server.host}/bench/image:v1`;
+  const profile = await startProfile();
   let t = performance.now();
   await client.pull(ref);
   const pullMs = performance.now() - t;
+  await profile.stop();
 
   const second = [];
   for (let i = 0; i < 5; i++) {
