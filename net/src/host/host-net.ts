@@ -65,7 +65,7 @@ export interface HostNet {
   listLinks(): Promise<LinkInfo[]>;
   /** Cheap existence check (a stat in /sys/class/net), used while waiting for teardown. */
   linkExists(name: string): Promise<boolean>;
-  /** IPv4 routes of the main table and addresses of every device: what a new subnet must not overlap. */
+  /** IPv4 routes of the main table and addresses of running devices: what a new subnet must not overlap. */
   ipv4Routes(): Promise<{ routes: RouteInfo[]; addresses: AddressInfo[] }>;
   readSysctl(key: string): Promise<string | undefined>;
   writeSysctl(key: string, value: string): Promise<void>;
