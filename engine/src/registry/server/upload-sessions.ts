@@ -167,8 +167,16 @@ export class UploadSessions {
     const s = this.open.get(id);
     if (!s) return;
     this.open.delete(id);
+    if (s.idleTimer) clearTimeout(s.idleTimer);
     await s.queue;
-    await s.session.writer
+    const { writer } = s.session;
+    // End the stream first so every byte acknowledged to the client reaches the ingest file;
+    // aborting alone would drop what is still buffered.
+    await new Promise<void>((resolve) => {
+      writer.stream.once('error', () => resolve());
+      writer.stream.end(() => resolve());
+    });
+    await writer
       .abort({ keepPartial: true })
       .catch((err: unknown) => this.logger.warn({ err, id }, 'parking upload'));
   }
