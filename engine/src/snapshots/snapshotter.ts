@@ -1,6 +1,12 @@
 import type { Digest } from '../content/digest.js';
 
 /**
+ * Writes a layer into `dir`. It may report the bytes it wrote (e.g. `unpackLayer`'s `fileBytes`)
+ * so the snapshotter need not walk the tree to learn the snapshot's size.
+ */
+export type SnapshotFill = (dir: string) => Promise<void | { size?: number }>;
+
+/**
  * Read-only layer snapshots keyed by chain ID: each layer is unpacked exactly once on the machine
  * and shared by every image and container that uses it. The snapshotter never sees a tar: the
  * caller's `fill` writes the layer into the directory it is given (containerd's split between
@@ -13,7 +19,7 @@ export interface Snapshotter {
    * if it throws, nothing is left. Concurrent calls for one chain ID — in this process or another
    * engine — run `fill` once; the others wait for its result.
    */
-  ensure(chainId: Digest, fill: (dir: string) => Promise<void>): Promise<SnapshotInfo>;
+  ensure(chainId: Digest, fill: SnapshotFill): Promise<SnapshotInfo>;
   stat(chainId: Digest): Promise<SnapshotInfo | undefined>;
   /** The directory holding the layer's files, in overlayfs lowerdir format (whiteouts as 0:0 char devices). */
   dir(chainId: Digest): string;
