@@ -148,6 +148,12 @@ export class LocalSnapshotter implements Snapshotter {
   }
 }
 
+function reportedSize(result: unknown): number | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const size = (result as { size?: unknown }).size;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined;
+}
+
 function shortId(chainId: Digest): string {
   return digestHex(chainId).slice(0, SHORT_ID_LENGTH);
 }

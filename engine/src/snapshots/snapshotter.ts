@@ -1,10 +1,11 @@
 import type { Digest } from '../content/digest.js';
 
 /**
- * Writes a layer into `dir`. It may report the bytes it wrote (e.g. `unpackLayer`'s `fileBytes`)
- * so the snapshotter need not walk the tree to learn the snapshot's size.
+ * Writes a layer into `dir`. It may resolve to `{ size }`, the bytes it wrote (e.g. unpackLayer's
+ * `fileBytes`), so the snapshotter need not walk the tree to learn the snapshot's size; any other
+ * value is ignored.
  */
-export type SnapshotFill = (dir: string) => Promise<void | { size?: number }>;
+export type SnapshotFill = (dir: string) => Promise<unknown>;
 
 /**
  * Read-only layer snapshots keyed by chain ID: each layer is unpacked exactly once on the machine
