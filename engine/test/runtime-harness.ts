@@ -11,10 +11,10 @@ import { SystemMounter } from '../src/os/system-mounter.js';
 import { writeBundle } from '../src/runtime/bundle.js';
 import { createOciRuntime } from '../src/runtime/create-oci-runtime.js';
 import type { CliOciRuntime } from '../src/runtime/crun-runtime.js';
+import { minimalContainerSpec } from '../src/runtime/minimal-container-spec.js';
 import type { RuntimeProcess, RuntimeStdio } from '../src/runtime/oci-runtime.js';
 import { buildOciSpec, cgroupsPathFor } from '../src/runtime/oci-spec.js';
 import type { OciSpec } from '../src/runtime/oci-spec-types.js';
-import { testContainerSpec } from '../src/runtime/test-container-spec.js';
 import { resolveUser } from '../src/runtime/user-resolver.js';
 import { OverlayRootfsManager } from '../src/snapshots/overlay-rootfs.js';
 import type { SnapshotInfo, Snapshotter } from '../src/snapshots/snapshotter.js';
@@ -114,7 +114,7 @@ export class RuntimeHarness {
   }
 
   async bundle(id: string, overrides: Partial<ContainerSpec>): Promise<OciSpec> {
-    const container = testContainerSpec(overrides);
+    const container = minimalContainerSpec(overrides);
     const rootfs = await this.rootfs.prepare(id, [this.chainId]);
     const spec = buildOciSpec(container, {
       containerId: id,

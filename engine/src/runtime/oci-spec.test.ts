@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
+import { minimalContainerSpec } from './minimal-container-spec.js';
 import { buildExecProcess, buildOciSpec, MASKED_PATHS, type OciSpecInputs } from './oci-spec.js';
-import { testContainerSpec } from './test-container-spec.js';
 
 const ID = 'a1b2c3d4e5f6a7b8c9d0';
 const inputs: OciSpecInputs = {
@@ -17,7 +17,7 @@ const mountAt = (spec: ReturnType<typeof buildOciSpec>, dest: string) =>
   spec.mounts.find((m) => m.destination === dest);
 
 describe('buildOciSpec defaults', () => {
-  const spec = buildOciSpec(testContainerSpec({ cmd: ['echo', 'hi'], env: ['A=1'] }), inputs);
+  const spec = buildOciSpec(minimalContainerSpec({ cmd: ['echo', 'hi'], env: ['A=1'] }), inputs);
 
   it("runs the command as the resolved user with Docker's environment", () => {
     expect(spec.process.args).toEqual(['echo', 'hi']);
@@ -73,7 +73,7 @@ describe('buildOciSpec defaults', () => {
 describe('buildOciSpec options', () => {
   it('privileged lifts masks, seccomp, no-new-privileges and the device cgroup', () => {
     const devices = [{ type: 'c' as const, path: '/dev/kmsg', major: 1, minor: 11 }];
-    const spec = buildOciSpec(testContainerSpec({ privileged: true }), {
+    const spec = buildOciSpec(minimalContainerSpec({ privileged: true }), {
       ...inputs,
       host: { ...inputs.host, devices },
     });
@@ -88,7 +88,7 @@ describe('buildOciSpec options', () => {
 
   it('honours seccomp=unconfined, no-new-privileges=false and systempaths=unconfined', () => {
     const spec = buildOciSpec(
-      testContainerSpec({
+      minimalContainerSpec({
         securityOpt: ['seccomp=unconfined', 'no-new-privileges=false', 'systempaths=unconfined'],
       }),
       inputs,
@@ -96,14 +96,14 @@ describe('buildOciSpec options', () => {
     expect(spec.linux.seccomp).toBeUndefined();
     expect(spec.process.noNewPrivileges).toBe(false);
     expect(spec.linux.maskedPaths).toBeUndefined();
-    expect(() => buildOciSpec(testContainerSpec({ securityOpt: ['bogus'] }), inputs)).toThrow(
+    expect(() => buildOciSpec(minimalContainerSpec({ securityOpt: ['bogus'] }), inputs)).toThrow(
       /invalid --security-opt/,
     );
   });
 
   it('maps resources: memory (swap twice), nano CPUs, shares, cpuset, pids', () => {
     const spec = buildOciSpec(
-      testContainerSpec({
+      minimalContainerSpec({
         resources: {
           memory: 64 * 1024 * 1024,
           nanoCpus: 1_500_000_000,
@@ -117,17 +117,17 @@ describe('buildOciSpec options', () => {
     expect(spec.linux.resources?.memory).toEqual({ limit: 64 * 1024 * 1024, swap: 128 * 1024 * 1024 });
     expect(spec.linux.resources?.cpu).toEqual({ period: 100000, quota: 150000, shares: 512, cpus: '0-1' });
     expect(spec.linux.resources?.pids).toEqual({ limit: 50 });
-    expect(() => buildOciSpec(testContainerSpec({ resources: { memory: 1024 } }), inputs)).toThrow(
+    expect(() => buildOciSpec(minimalContainerSpec({ resources: { memory: 1024 } }), inputs)).toThrow(
       /Minimum memory/,
     );
     expect(() =>
-      buildOciSpec(testContainerSpec({ resources: { nanoCpus: 1e9, cpuQuota: 5000 } }), inputs),
+      buildOciSpec(minimalContainerSpec({ resources: { nanoCpus: 1e9, cpuQuota: 5000 } }), inputs),
     ).toThrow(/Conflicting/);
   });
 
   it('writes readonly rootfs, ulimits, sysctls, shm size, tmpfs and binds in parent-first order', () => {
     const spec = buildOciSpec(
-      testContainerSpec({
+      minimalContainerSpec({
         readonlyRootfs: true,
         ulimits: [{ name: 'nofile', soft: 1024, hard: 2048 }],
         sysctls: { 'net.ipv4.ip_forward': '1' },
@@ -154,14 +154,14 @@ describe('buildOciSpec options', () => {
 
   it('lets a user mount replace a default one and refuses duplicates', () => {
     const spec = buildOciSpec(
-      testContainerSpec({ mounts: [{ type: 'tmpfs', target: '/dev/shm', options: [] }] }),
+      minimalContainerSpec({ mounts: [{ type: 'tmpfs', target: '/dev/shm', options: [] }] }),
       inputs,
     );
     expect(spec.mounts.filter((m) => m.destination === '/dev/shm')).toHaveLength(1);
     expect(mountAt(spec, '/dev/shm')?.source).toBe('tmpfs');
     expect(() =>
       buildOciSpec(
-        testContainerSpec({
+        minimalContainerSpec({
           mounts: [
             { type: 'tmpfs', target: '/x', options: [] },
             { type: 'tmpfs', target: '/x/', options: [] },
@@ -174,34 +174,34 @@ describe('buildOciSpec options', () => {
 
   it('chooses namespaces by network, ipc and pid mode', () => {
     const host = buildOciSpec(
-      testContainerSpec({ networkMode: 'host', ipcMode: 'host', pidMode: 'host' }),
+      minimalContainerSpec({ networkMode: 'host', ipcMode: 'host', pidMode: 'host' }),
       inputs,
     );
     expect(host.linux.namespaces.map((n) => n.type).sort()).toEqual(['cgroup', 'mount', 'uts']);
     expect(host.hostname).toBe('the-host');
     expect(mountAt(host, '/dev/shm')).toMatchObject({ type: 'bind', source: '/dev/shm' });
-    const bridged = buildOciSpec(testContainerSpec({ networkMode: 'bridge' }), {
+    const bridged = buildOciSpec(minimalContainerSpec({ networkMode: 'bridge' }), {
       ...inputs,
       networkNamespacePath: '/run/netns/x',
     });
     expect(bridged.linux.namespaces).toContainEqual({ type: 'network', path: '/run/netns/x' });
-    expect(() => buildOciSpec(testContainerSpec({ networkMode: 'bridge' }), inputs)).toThrow(
+    expect(() => buildOciSpec(minimalContainerSpec({ networkMode: 'bridge' }), inputs)).toThrow(
       /network namespace/,
     );
     expect(() =>
       buildOciSpec(
-        testContainerSpec({ networkMode: 'host', sysctls: { 'net.core.somaxconn': '1' } }),
+        minimalContainerSpec({ networkMode: 'host', sysctls: { 'net.core.somaxconn': '1' } }),
         inputs,
       ),
     ).toThrow(/host network/);
-    expect(() => buildOciSpec(testContainerSpec({ sysctls: { 'kernel.panic': '1' } }), inputs)).toThrow(
+    expect(() => buildOciSpec(minimalContainerSpec({ sysctls: { 'kernel.panic': '1' } }), inputs)).toThrow(
       /not namespaced/,
     );
   });
 
   it('sets the console size and TERM for TTYs, and wraps the command with an init', () => {
     const spec = buildOciSpec(
-      testContainerSpec({
+      minimalContainerSpec({
         tty: true,
         consoleSize: { rows: 30, cols: 100 },
         init: true,
@@ -213,23 +213,23 @@ describe('buildOciSpec options', () => {
     expect(spec.process.consoleSize).toEqual({ height: 30, width: 100 });
     expect(spec.process.env).toContain('TERM=xterm');
     expect(spec.process.args).toEqual(['/sbin/docker-init', '--', '/bin/sh', 'sh']);
-    expect(() => buildOciSpec(testContainerSpec({ init: true }), inputs)).toThrow(/no init binary/);
+    expect(() => buildOciSpec(minimalContainerSpec({ init: true }), inputs)).toThrow(/no init binary/);
   });
 
   it('refuses empty commands, relative workdirs and bad ulimits with clear errors', () => {
-    expect(() => buildOciSpec(testContainerSpec({ cmd: [] }), inputs)).toThrow(/no command specified/);
-    expect(() => buildOciSpec(testContainerSpec({ workingDir: 'rel' }), inputs)).toThrow(
+    expect(() => buildOciSpec(minimalContainerSpec({ cmd: [] }), inputs)).toThrow(/no command specified/);
+    expect(() => buildOciSpec(minimalContainerSpec({ workingDir: 'rel' }), inputs)).toThrow(
       InvalidArgumentError,
     );
     expect(() =>
-      buildOciSpec(testContainerSpec({ ulimits: [{ name: 'bogus', soft: 1, hard: 1 }] }), inputs),
+      buildOciSpec(minimalContainerSpec({ ulimits: [{ name: 'bogus', soft: 1, hard: 1 }] }), inputs),
     ).toThrow(/invalid ulimit type/);
   });
 });
 
 describe('buildExecProcess', () => {
   it("takes the container's env and caps and layers the exec's settings on top", () => {
-    const container = buildOciSpec(testContainerSpec({ env: ['A=1', 'B=2'] }), inputs);
+    const container = buildOciSpec(minimalContainerSpec({ env: ['A=1', 'B=2'] }), inputs);
     const proc = buildExecProcess(container, {
       cmd: ['env'],
       env: ['B=3'],

@@ -1,8 +1,8 @@
 import type { ContainerSpec } from '../containers/container-spec.js';
 import { sha256 } from '../content/digest.js';
 
-/** A minimal valid ContainerSpec for runtime tests; override what a test is about. */
-export function testContainerSpec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
+/** A minimal valid ContainerSpec (runs `sh`, network none): for trial containers and tests. */
+export function minimalContainerSpec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
   return {
     name: 'test',
     image: 'busybox',
