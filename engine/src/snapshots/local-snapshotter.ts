@@ -115,8 +115,7 @@ export class LocalSnapshotter implements Snapshotter {
         const fsDir = path.join(tmp, 'fs');
         await mkdir(fsDir, { recursive: true, mode: 0o755 });
         const result = await fill(fsDir);
-        const size =
-          typeof result === 'object' && result.size !== undefined ? result.size : await diskUsage(fsDir);
+        const size = reportedSize(result) ?? (await diskUsage(fsDir));
         const info: SnapshotInfo = { chainId, size, createdAt: this.now() };
         await writeJsonAtomic(path.join(tmp, INFO_FILE), info, { fsync: true });
         await rename(tmp, path.join(this.root, short));
