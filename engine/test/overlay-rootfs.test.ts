@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Digest, sha256 } from '../src/content/digest.js';
 import { silentLogger } from '../src/logger.js';
 import { SystemMounter } from '../src/os/system-mounter.js';
+import { LocalSnapshotter } from '../src/snapshots/local-snapshotter.js';
 import { OverlayRootfsManager } from '../src/snapshots/overlay-rootfs.js';
 import type { SnapshotInfo, Snapshotter } from '../src/snapshots/snapshotter.js';
 
@@ -101,5 +102,29 @@ describe('OverlayRootfsManager (real overlayfs)', () => {
     await second.unmount('kept');
     expect((await second.mount('kept')).mounted).toBe(true);
     expect(await readFile(path.join(kept.mountpoint, 'top'), 'utf8')).toBe('top');
+  });
+
+  it('stacks 120 layers from the real LocalSnapshotter, each one visible, the top one winning', async () => {
+    const snapshotter = await new LocalSnapshotter(path.join(base, 'store')).init();
+    const layers: ReturnType<typeof sha256>[] = [];
+    for (let i = 0; i < 120; i++) {
+      const chainId = sha256(`layer-${i}`);
+      await snapshotter.ensure(chainId, async (dir) => {
+        await writeFile(path.join(dir, `file-${i}`), String(i));
+        await writeFile(path.join(dir, 'winner'), String(i));
+      });
+      layers.push(chainId);
+    }
+    const manager = new OverlayRootfsManager({
+      scratchDir: scratch,
+      snapshotter,
+      mounter,
+      logger: silentLogger(),
+    });
+    const rootfs = await manager.prepare('many', layers);
+    expect((await readdir(rootfs.mountpoint)).filter((n) => n.startsWith('file-'))).toHaveLength(120);
+    expect(await readFile(path.join(rootfs.mountpoint, 'winner'), 'utf8')).toBe('119');
+    await manager.release('many');
+    expect(await mounter.list(base)).toEqual([]);
   });
 });
