@@ -59,6 +59,13 @@ export interface LinuxNetworkManagerOptions {
   hostLockPath?: string;
   /** MASQUERADE traffic of non-internal networks out of the machine (off: containers reach only the host). */
   outboundNat?: boolean;
+  /**
+   * Also publish ports that have no host address on the default bridge's gateway (same port).
+   * testcontainers on a machine with `/.dockerenv` checks published ports at the `bridge`
+   * network's gateway (docker-engine-api.md §1.2); off by default, since containers can reach
+   * that address too.
+   */
+  publishOnBridgeGateway?: boolean;
   /** Run the embedded DNS resolvers (default true; unit tests with a fake host turn them off). */
   embeddedDns?: boolean;
   dnsPort?: number;
@@ -144,6 +151,7 @@ export class LinuxNetworkManager implements NetworkManager {
       logger: this.logger,
       now: this.now,
       readHostFiles: () => this.readHostFiles(),
+      publishOnBridgeGateway: this.options.publishOnBridgeGateway ?? false,
     });
     const firewall = new Firewall(this.host, names.engineId, this.options.outboundNat ?? false, this.logger);
     await this.engineLock.run(async () => {

@@ -30,6 +30,7 @@ export interface SandboxManagerDeps {
   logger: Logger;
   now: () => Date;
   readHostFiles: () => Promise<HostFiles>;
+  publishOnBridgeGateway: boolean;
 }
 
 interface LiveSandbox {
@@ -245,10 +246,14 @@ export class SandboxManager {
         netnsPath: this.deps.host.netnsPath(record.netns),
       };
       if (mode.kind === 'bridge' && request.ports.length > 0) {
-        publication = await this.deps.publisher.publish(request.ports, (port) => () => {
-          const ep = live.record.endpoints[0];
-          return ep ? { host: ep.ipAddress, port } : undefined;
-        });
+        publication = await this.deps.publisher.publish(
+          request.ports,
+          (port) => () => {
+            const ep = live.record.endpoints[0];
+            return ep ? { host: ep.ipAddress, port } : undefined;
+          },
+          this.deps.publishOnBridgeGateway ? await this.defaultGateway() : [],
+        );
         live.publication = publication;
         record.ports = publication.ports;
       }
@@ -371,6 +376,11 @@ export class SandboxManager {
       throw err;
     }
     return planned;
+  }
+
+  private async defaultGateway(): Promise<string[]> {
+    const bridge = await this.deps.registry.resolve(BuiltInNetwork.Bridge).catch(() => undefined);
+    return bridge?.gateway ? [bridge.gateway] : [];
   }
 
   private registerNames(record: SandboxRecord, ep: StoredEndpoint): void {

@@ -112,6 +112,19 @@ describe('published ports and the way to the host (real sockets)', () => {
     }
   });
 
+  it('also publishes on the default bridge gateway when asked (testcontainers with /.dockerenv looks there)', async () => {
+    const net = await h.manager({ publishOnBridgeGateway: true });
+    const gateway = (await net.getNetwork('bridge')).gateway;
+    const sb = await net.createSandbox(
+      sandboxRequest(containerId(), {
+        ports: [{ containerPort: 80, protocol: 'tcp', hostIp: '', hostPort: 0 }],
+      }),
+    );
+    expect(sb.ports.map((p) => p.hostIp)).toEqual(['127.0.0.1', '::1', gateway]);
+    await h.httpServer(sb.netnsPath!.split('/').pop()!, 'via gateway\n');
+    expect(await retry(() => httpGet(gateway, sb.ports[2]!.hostPort))).toBe('via gateway\n');
+  });
+
   it('lets a container reach a server in the test process as host.skiff.internal', async () => {
     const net = await h.manager();
     const name = `svc-${suffix()}`;

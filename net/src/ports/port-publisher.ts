@@ -26,9 +26,15 @@ export interface Publication {
 export class PortPublisher {
   constructor(private readonly logger: Logger) {}
 
+  /**
+   * `alsoOn`: more addresses that a binding without an address gets, on the same port (the
+   * default bridge's gateway, for clients that look for published ports there — see
+   * `publishOnBridgeGateway`).
+   */
   async publish(
     requests: PortBindingRequest[],
     target: (containerPort: number) => ProxyTarget,
+    alsoOn: string[] = [],
   ): Promise<Publication> {
     const proxies: Proxy[] = [];
     const ports: PublishedPort[] = [];
@@ -38,7 +44,7 @@ export class PortPublisher {
     try {
       for (const request of requests) {
         validate(request);
-        const bound = await this.bindAll(request, target(request.containerPort));
+        const bound = await this.bindAll(request, target(request.containerPort), alsoOn);
         proxies.push(...bound);
         for (const p of bound) {
           ports.push({
@@ -56,14 +62,18 @@ export class PortPublisher {
     return { ports, close };
   }
 
-  private async bindAll(request: PortBindingRequest, target: ProxyTarget): Promise<Proxy[]> {
-    const hosts = request.hostIp === '' ? [...LOOPBACKS] : [request.hostIp];
+  private async bindAll(
+    request: PortBindingRequest,
+    target: ProxyTarget,
+    alsoOn: string[],
+  ): Promise<Proxy[]> {
+    const hosts = request.hostIp === '' ? [...LOOPBACKS, ...alsoOn] : [request.hostIp];
     for (let attempt = 0; ; attempt++) {
       const bound: Proxy[] = [];
       let port = request.hostPort;
       try {
         for (const host of hosts) {
-          const proxy = await this.bindOne(request, host, port, target, host !== hosts[0]);
+          const proxy = await this.bindOne(request, host, port, target, host === '::1');
           if (!proxy) continue;
           bound.push(proxy);
           port = proxy.port;
