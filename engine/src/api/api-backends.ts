@@ -8,7 +8,11 @@ export interface EngineFacts {
   engineName: string;
   /** SKIFF_ROOT: shown as `DockerRootDir`. */
   rootDir: string;
-  runtime: { name: string; version: string; path: string };
+  /** The OCI runtime in use and why it was chosen (crun unless it failed its trial, or SKIFF_RUNTIME). */
+  runtime: { name: string; version: string; path: string; reason: string };
+  /** Scratch dir (tmpfs) and socket, for `skiff doctor` and `info`. */
+  scratchDir: string;
+  socketPath: string;
   /** Every runtime the host has, for `/info` `Runtimes`. */
   runtimes: Record<string, { path: string }>;
   cgroupVersion: '1' | '2';

@@ -118,5 +118,10 @@ export function toInfoWire(facts: EngineFacts, counts: InfoCounts) {
     InitCommit: { ID: '', Expected: '' },
     SecurityOptions: ['name=seccomp,profile=builtin'],
     Warnings: [],
+    // Skiff's own keys (Docker clients ignore unknown ones): read by `skiff doctor` and `engine status`.
+    SkiffRuntime: facts.runtime,
+    SkiffScratchDir: facts.scratchDir,
+    SkiffSocket: facts.socketPath,
+    SkiffPid: facts.pid,
   };
 }

@@ -1,0 +1,31 @@
+import { loadEngineConfig } from '../config.js';
+import { startDaemon } from './daemon-launcher.js';
+import { EngineClient } from './engine-client.js';
+
+export interface GlobalOptions {
+  host?: string;
+}
+
+export interface CliContext {
+  client: EngineClient;
+  socketPath: string;
+  stateDir: string;
+}
+
+/**
+ * The client for one CLI invocation. `-H/--host` beats `SKIFF_HOST`. When no engine answers, the
+ * first request starts `skiffd` on demand (and says so on stderr) and is retried once.
+ */
+export function createCliContext(options: GlobalOptions): CliContext {
+  const env = options.host ? { ...process.env, SKIFF_HOST: options.host } : process.env;
+  const config = loadEngineConfig(env);
+  const paths = { socketPath: config.socketPath, stateDir: config.stateDir };
+  const client = new EngineClient(paths.socketPath, async () => {
+    process.stderr.write(`skiff: no engine answers on unix://${paths.socketPath}; starting skiffd\n`);
+    const pid = await startDaemon(paths, { env });
+    if (pid !== undefined) {
+      process.stderr.write(`skiff: skiffd started (pid ${pid}); logs in ${paths.stateDir}\n`);
+    }
+  });
+  return { client, ...paths };
+}

@@ -1,0 +1,106 @@
+import { stat } from 'node:fs/promises';
+import { loadEngineConfig } from '../../config.js';
+import type { CliContext } from '../cli-context.js';
+import { socketAnswers } from '../daemon-launcher.js';
+import { jsonLine, out } from '../output.js';
+
+interface CheckLine {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  /** Failing it does not stop the engine (it fixes it at start, or another runtime takes over). */
+  advisory?: boolean;
+}
+
+interface EngineRuntime {
+  SkiffRuntime?: { name: string; version: string; reason: string };
+}
+
+async function pathLine(name: string, p: string, expect: 'dir' | 'socket'): Promise<CheckLine> {
+  const st = await stat(p).catch(() => undefined);
+  if (!st) return { name, ok: true, detail: `${p} (not created yet)`, advisory: true };
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  if (expect === 'socket' && !st.isSocket()) {
+    return { name, ok: false, detail: `${p} exists but is not a socket`, fix: 'remove it or set SKIFF_HOST' };
+  }
+  return { name, ok: true, detail: `${p} (mode ${mode})` };
+}
+
+/**
+ * `skiff doctor`: the host checks of `runtime/host-check.ts` (root, overlayfs, namespaces, cgroups
+ * and the hybrid-layout hugetlb fix, crun/runc), the runtime the engine uses and why, and the paths.
+ * Runs in the CLI process and never starts the engine; exit code 1 when something required fails.
+ */
+export async function doctor(ctx: CliContext, flags: { json?: boolean }): Promise<number> {
+  const [{ runHostChecks }, { systemHostOps }] = await Promise.all([
+    import('../../runtime/host-check.js'),
+    import('../../runtime/host-ops.js'),
+  ]);
+  const config = loadEngineConfig(process.env);
+  const checks: CheckLine[] = (await runHostChecks(systemHostOps())).map((c) => ({
+    ...c,
+    advisory: c.name === 'cgroup2 controllers' || c.name === 'crun' || c.name === 'runc',
+  }));
+  const crun = checks.find((c) => c.name === 'crun');
+  const runc = checks.find((c) => c.name === 'runc');
+  if (!crun?.ok && !runc?.ok) {
+    checks.push({
+      name: 'OCI runtime',
+      ok: false,
+      detail: 'neither crun nor runc runs',
+      fix: 'apt-get install -y crun runc',
+    });
+  }
+
+  const answering = await socketAnswers(ctx.socketPath);
+  let runtime: string;
+  if (answering) {
+    const info = await ctx.client.json<EngineRuntime>('GET', '/info');
+    runtime = info.SkiffRuntime
+      ? `${info.SkiffRuntime.name} ${info.SkiffRuntime.version}: ${info.SkiffRuntime.reason}`
+      : 'unknown (the engine did not say)';
+  } else {
+    const preferred = config.runtime
+      ? `SKIFF_RUNTIME=${config.runtime}`
+      : 'crun, unless its trial container fails (then runc)';
+    runtime = `engine not running; it will choose ${preferred} at start`;
+  }
+  const paths: CheckLine[] = [
+    await pathLine('socket', ctx.socketPath, 'socket'),
+    await pathLine('root', config.root, 'dir'),
+    await pathLine('state', config.stateDir, 'dir'),
+    await pathLine('scratch', config.scratchDir, 'dir'),
+  ];
+  const failed = checks.some((c) => !c.ok && !c.advisory) || paths.some((p) => !p.ok);
+
+  if (flags.json) {
+    out(jsonLine({ ok: !failed, checks, runtime, engineRunning: answering, paths }));
+    return failed ? 1 : 0;
+  }
+  const mark = (c: CheckLine) => (c.ok ? '[ok]  ' : c.advisory ? '[warn]' : '[FAIL]');
+  const lines: string[] = ['Host:'];
+  for (const c of checks) {
+    lines.push(`  ${mark(c)} ${c.name.padEnd(20)} ${c.detail}`);
+    if (!c.ok && c.fix) lines.push(`         ${''.padEnd(20)} fix: ${c.fix}`);
+  }
+  lines.push(
+    '',
+    `Runtime: ${runtime}`,
+    '',
+    `Engine: ${answering ? 'answering' : 'not running'} on unix://${ctx.socketPath}`,
+  );
+  lines.push('Paths:');
+  for (const p of paths) {
+    lines.push(`  ${mark(p)} ${p.name.padEnd(20)} ${p.detail}`);
+    if (!p.ok && p.fix) lines.push(`         ${''.padEnd(20)} fix: ${p.fix}`);
+  }
+  lines.push(
+    '',
+    failed
+      ? 'Something required is missing: see the FAIL lines above.'
+      : 'Everything the engine needs is here.',
+  );
+  out(`${lines.join('\n')}\n`);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,380 @@
+import { Command, Option } from 'commander';
+import type { CliContext, GlobalOptions } from './cli-context.js';
+import { addCreateFlags } from './run-flags.js';
+import { collect } from './units.js';
+
+/**
+ * The `skiff` CLI. Every command module is imported lazily inside its action, so starting the
+ * CLI costs commander plus the one command that runs (`run --rm IMAGE true` has a latency goal).
+ * Actions return the process exit code.
+ */
+type Action = (ctx: CliContext) => Promise<number>;
+
+async function execute(program: Command, action: Action): Promise<void> {
+  const [{ createCliContext }, { reportError }] = await Promise.all([
+    import('./cli-context.js'),
+    import('./report-error.js'),
+  ]);
+  const ctx = createCliContext(program.opts<GlobalOptions>());
+  let code: number;
+  try {
+    code = await action(ctx);
+  } catch (err) {
+    code = reportError(err);
+  } finally {
+    ctx.client.close();
+  }
+  process.exit(code);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('skiff')
+    .description("Skiff's container engine CLI: Docker-style verbs over the engine's Docker API")
+    .option(
+      '-H, --host <socket>',
+      'engine socket (unix:///path or /path); default $SKIFF_HOST or /run/skiff/skiff.sock',
+    )
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const run = (action: Action) => execute(program, action);
+
+  addCreateFlags(
+    program
+      .command('run')
+      .description('create and run a new container from an image')
+      .argument('<image>')
+      .argument('[command...]')
+      .passThroughOptions()
+      .option('-d, --detach', 'run the container in the background and print its ID')
+      .addOption(new Option('--sig-proxy <bool>', 'proxy received signals to the process').default('true')),
+  ).action((image: string, command: string[], flags) =>
+    run(async (ctx) => (await import('./commands/run.js')).runContainer(ctx, image, command, flags)),
+  );
+
+  addCreateFlags(
+    program
+      .command('create')
+      .description('create a new container')
+      .argument('<image>')
+      .argument('[command...]')
+      .passThroughOptions(),
+  ).action((image: string, command: string[], flags) =>
+    run(async (ctx) => (await import('./commands/run.js')).createOnly(ctx, image, command, flags)),
+  );
+
+  program
+    .command('start')
+    .description('start one or more stopped containers')
+    .argument('<container...>')
+    .option('-a, --attach', 'attach STDOUT/STDERR and forward signals')
+    .option('-i, --interactive', "attach container's STDIN")
+    .action((ids: string[], flags) =>
+      run(async (ctx) => (await import('./commands/lifecycle.js')).start(ctx, ids, flags)),
+    );
+
+  for (const [verb, description] of [
+    ['stop', 'stop one or more running containers'],
+    ['restart', 'restart one or more containers'],
+  ] as const) {
+    program
+      .command(verb)
+      .description(description)
+      .argument('<container...>')
+      .option('-t, --timeout <seconds>', 'seconds to wait before killing the container')
+      .addOption(new Option('--time <seconds>').hideHelp())
+      .option('-s, --signal <signal>', 'signal to send to the container')
+      .action((ids: string[], flags) =>
+        run(async (ctx) => (await import('./commands/lifecycle.js')).stopOrRestart(ctx, verb, ids, flags)),
+      );
+  }
+
+  program
+    .command('kill')
+    .description('kill one or more running containers')
+    .argument('<container...>')
+    .option('-s, --signal <signal>', 'signal to send to the container', 'KILL')
+    .action((ids: string[], flags) =>
+      run(async (ctx) => (await import('./commands/lifecycle.js')).kill(ctx, ids, flags)),
+    );
+
+  program
+    .command('wait')
+    .description('block until one or more containers stop, then print their exit codes')
+    .argument('<container...>')
+    .action((ids: string[]) => run(async (ctx) => (await import('./commands/lifecycle.js')).wait(ctx, ids)));
+
+  program
+    .command('rm')
+    .description('remove one or more containers')
+    .argument('<container...>')
+    .option('-f, --force', 'force the removal of a running container (uses SIGKILL)')
+    .option('-v, --volumes', 'remove anonymous volumes associated with the container')
+    .action((ids: string[], flags) =>
+      run(async (ctx) => (await import('./commands/lifecycle.js')).remove(ctx, ids, flags)),
+    );
+
+  program
+    .command('ps')
+    .description('list containers')
+    .option('-a, --all', 'show all containers (default shows just running)')
+    .option('-q, --quiet', 'only display container IDs')
+    .option(
+      '-f, --filter <filter>',
+      'filter output based on conditions provided (label=…, name=…, status=…)',
+      collect,
+      [],
+    )
+    .option('-n, --last <n>', 'show n last created containers (includes all states)')
+    .option('-l, --latest', 'show the latest created container (includes all states)')
+    .option('--no-trunc', "don't truncate output")
+    .option('--format <format>', 'format output: table or json')
+    .option('--json', 'same as --format json')
+    .action((flags) => run(async (ctx) => (await import('./commands/ps.js')).ps(ctx, flags)));
+
+  program
+    .command('logs')
+    .description('fetch the logs of a container')
+    .argument('<container>')
+    .option('-f, --follow', 'follow log output')
+    .option('--since <time>', 'show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m)')
+    .option('--until <time>', 'show logs before a timestamp or relative time')
+    .option('-n, --tail <n>', 'number of lines to show from the end of the logs', 'all')
+    .option('-t, --timestamps', 'show timestamps')
+    .action((id: string, flags) =>
+      run(async (ctx) => (await import('./commands/logs.js')).logs(ctx, id, flags)),
+    );
+
+  program
+    .command('exec')
+    .description('execute a command in a running container')
+    .argument('<container>')
+    .argument('<command...>')
+    .passThroughOptions()
+    .option('-i, --interactive', 'keep STDIN open even if not attached')
+    .option('-t, --tty', 'allocate a pseudo-TTY')
+    .option('-d, --detach', 'detached mode: run command in the background')
+    .option('-e, --env <KEY=VALUE>', 'set environment variables', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user>', 'username or UID (format: <name|uid>[:<group|gid>])')
+    .option('--privileged', 'give extended privileges to the command')
+    .action((id: string, command: string[], flags) =>
+      run(async (ctx) => (await import('./commands/exec.js')).exec(ctx, id, command, flags)),
+    );
+
+  program
+    .command('cp')
+    .description(
+      'copy files/folders between a container and the local filesystem (use - for a tar on stdin/stdout)',
+    )
+    .argument('<src>', 'CONTAINER:SRC_PATH or a local path')
+    .argument('<dest>', 'CONTAINER:DEST_PATH or a local path')
+    .option('-a, --archive', 'archive mode (copy all uid/gid information)')
+    .option('-q, --quiet', 'suppress progress output')
+    .action((src: string, dest: string, flags) =>
+      run(async (ctx) => (await import('./commands/cp.js')).cp(ctx, src, dest, flags)),
+    );
+
+  program
+    .command('inspect')
+    .description('return low-level information on containers or images')
+    .argument('<name...>')
+    .option(
+      '-f, --format <template>',
+      'format the output using a template ({{.Field.Sub}}, {{json .Field}}) or json',
+    )
+    .option('--type <type>', 'only inspect objects of the given type (container or image)')
+    .action((names: string[], flags) =>
+      run(async (ctx) => (await import('./commands/inspect.js')).inspect(ctx, names, flags)),
+    );
+
+  const imageList = (cmd: Command) =>
+    cmd
+      .option('-a, --all', 'show all images')
+      .option('-q, --quiet', 'only show image IDs')
+      .option('-f, --filter <filter>', 'filter output based on conditions provided', collect, [])
+      .option('--no-trunc', "don't truncate output")
+      .option('--digests', 'show digests')
+      .option('--format <format>', 'format output: table or json')
+      .option('--json', 'same as --format json')
+      .action((flags) => run(async (ctx) => (await import('./commands/images.js')).listImages(ctx, flags)));
+  imageList(program.command('images').description('list images'));
+
+  const rmi = (cmd: Command) =>
+    cmd
+      .argument('<image...>')
+      .option('-f, --force', 'force removal of the image')
+      .option('--no-prune', 'do not delete untagged parents')
+      .action((refs: string[], flags) =>
+        run(async (ctx) => (await import('./commands/images.js')).removeImages(ctx, refs, flags)),
+      );
+  rmi(program.command('rmi').description('remove one or more images'));
+
+  const tag = (cmd: Command) =>
+    cmd
+      .argument('<source>', 'SOURCE_IMAGE[:TAG]')
+      .argument('<target>', 'TARGET_IMAGE[:TAG]')
+      .action((source: string, target: string) =>
+        run(async (ctx) => (await import('./commands/images.js')).tagImage(ctx, source, target)),
+      );
+  tag(program.command('tag').description('create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
+
+  const pull = (cmd: Command) =>
+    cmd
+      .argument('<image>')
+      .option('--platform <platform>', 'set platform if server is multi-platform capable')
+      .option('-q, --quiet', 'suppress verbose output')
+      .action((ref: string, flags) =>
+        run(async (ctx) => (await import('./commands/images.js')).pull(ctx, ref, flags)),
+      );
+  pull(program.command('pull').description('download an image from a registry'));
+
+  const push = (cmd: Command) =>
+    cmd
+      .argument('<image>')
+      .option('-q, --quiet', 'suppress verbose output')
+      .action((ref: string, flags) =>
+        run(async (ctx) => (await import('./commands/images.js')).push(ctx, ref, flags)),
+      );
+  push(program.command('push').description('upload an image to a registry'));
+
+  const importCmd = (cmd: Command) =>
+    cmd
+      .argument('<file>', 'a tar archive (optionally compressed), or - for stdin')
+      .argument('[reference]', 'REPOSITORY[:TAG]')
+      .option(
+        '-c, --change <instruction>',
+        'apply a Dockerfile instruction to the created image',
+        collect,
+        [],
+      )
+      .option('-m, --message <message>', 'set commit message for imported image')
+      .option('--platform <platform>', 'set platform if server is multi-platform capable')
+      .action((file: string, ref: string | undefined, flags) =>
+        run(async (ctx) => (await import('./commands/image-archive.js')).importImage(ctx, file, ref, flags)),
+      );
+  importCmd(
+    program.command('import').description('import the contents from a tarball to create a filesystem image'),
+  );
+
+  const save = (cmd: Command) =>
+    cmd
+      .argument('<image...>')
+      .option('-o, --output <file>', 'write to a file, instead of STDOUT')
+      .action((refs: string[], flags) =>
+        run(async (ctx) => (await import('./commands/image-archive.js')).saveImages(ctx, refs, flags)),
+      );
+  save(program.command('save').description('save one or more images to a tar archive (docker save format)'));
+
+  const load = (cmd: Command) =>
+    cmd
+      .option('-i, --input <file>', 'read from tar archive file, instead of STDIN')
+      .option('-q, --quiet', 'suppress the load output')
+      .action((flags) =>
+        run(async (ctx) => (await import('./commands/image-archive.js')).loadImages(ctx, flags)),
+      );
+  load(program.command('load').description('load an image from a tar archive or STDIN'));
+
+  const history = (cmd: Command) =>
+    cmd
+      .argument('<image>')
+      .option('-q, --quiet', 'only show image IDs')
+      .option('--no-trunc', "don't truncate output")
+      .option('--format <format>', 'format output: table or json')
+      .action((ref: string, flags) =>
+        run(async (ctx) => (await import('./commands/images.js')).history(ctx, ref, flags)),
+      );
+
+  const prune = (cmd: Command) =>
+    cmd
+      .option('-a, --all', 'remove all unused images, not just dangling ones')
+      .option('-f, --force', 'do not prompt for confirmation')
+      .option('--filter <filter>', 'provide filter values (e.g. until=<timestamp>)', collect, [])
+      .action((flags) => run(async (ctx) => (await import('./commands/images.js')).pruneImages(ctx, flags)));
+
+  const image = program.command('image').description('manage images');
+  imageList(image.command('ls').alias('list').description('list images'));
+  rmi(image.command('rm').alias('remove').description('remove one or more images'));
+  tag(image.command('tag').description('create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
+  pull(image.command('pull').description('download an image from a registry'));
+  push(image.command('push').description('upload an image to a registry'));
+  importCmd(
+    image.command('import').description('import the contents from a tarball to create a filesystem image'),
+  );
+  save(image.command('save').description('save one or more images to a tar archive'));
+  load(image.command('load').description('load an image from a tar archive or STDIN'));
+  history(image.command('history').description('show the history of an image'));
+  prune(image.command('prune').description('remove unused images'));
+  image
+    .command('inspect')
+    .description('display detailed information on one or more images')
+    .argument('<image...>')
+    .option('-f, --format <template>', 'format the output using a template or json')
+    .action((names: string[], flags) =>
+      run(async (ctx) =>
+        (await import('./commands/inspect.js')).inspect(ctx, names, { ...flags, type: 'image' }),
+      ),
+    );
+
+  const container = program.command('container').description('manage containers');
+  container
+    .command('inspect')
+    .argument('<container...>')
+    .option('-f, --format <template>', 'format the output using a template or json')
+    .action((names: string[], flags) =>
+      run(async (ctx) =>
+        (await import('./commands/inspect.js')).inspect(ctx, names, { ...flags, type: 'container' }),
+      ),
+    );
+  container
+    .command('prune')
+    .description('remove all stopped containers')
+    .option('-f, --force', 'do not prompt for confirmation')
+    .option('--filter <filter>', 'provide filter values', collect, [])
+    .action((flags) =>
+      run(async (ctx) => (await import('./commands/lifecycle.js')).pruneContainers(ctx, flags)),
+    );
+
+  program
+    .command('version')
+    .description('show the Skiff version information')
+    .option('-f, --format <format>', 'json for machine-readable output')
+    .option('--json', 'same as --format json')
+    .action((flags) => run(async (ctx) => (await import('./commands/system.js')).version(ctx, flags)));
+
+  program
+    .command('info')
+    .description('display system-wide information')
+    .option('-f, --format <format>', 'json for machine-readable output')
+    .option('--json', 'same as --format json')
+    .action((flags) => run(async (ctx) => (await import('./commands/system.js')).info(ctx, flags)));
+
+  const engine = program.command('engine').description('start, stop and query the skiffd daemon');
+  engine
+    .command('start')
+    .description('start skiffd in the background (or in the foreground with --foreground)')
+    .option('--foreground', 'run the engine in this process, logging to stderr')
+    .action((flags) => run(async (ctx) => (await import('./commands/engine.js')).engineStart(ctx, flags)));
+  engine
+    .command('stop')
+    .description('stop skiffd gracefully (SIGTERM)')
+    .option('-t, --timeout <seconds>', 'seconds to wait for it to exit', '60')
+    .action((flags) => run(async (ctx) => (await import('./commands/engine.js')).engineStop(ctx, flags)));
+  engine
+    .command('status')
+    .description('tell whether skiffd answers, with its pid, socket and version')
+    .option('--json', 'machine-readable output')
+    .action((flags) => run(async (ctx) => (await import('./commands/engine.js')).engineStatus(ctx, flags)));
+
+  program
+    .command('doctor')
+    .description('check the host: root, overlayfs, namespaces, cgroups, crun/runc, socket and state paths')
+    .option('--json', 'machine-readable output')
+    .action((flags) => run(async (ctx) => (await import('./commands/doctor.js')).doctor(ctx, flags)));
+
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
