@@ -124,6 +124,7 @@ export class LinuxNetworkManager implements NetworkManager {
   }
 
   async init(): Promise<void> {
+    if (this.state) return;
     await mkdir(this.options.stateDir, { recursive: true });
     await mkdir(path.dirname(this.hostLock.path), { recursive: true });
     await Promise.all([this.networkStore.init(), this.sandboxStore.init(), this.leases.init()]);
@@ -344,7 +345,7 @@ export class LinuxNetworkManager implements NetworkManager {
 
   private resolverNetwork(id: string): ResolverNetwork | undefined {
     const n = this.networksById.get(id);
-    return n && { id: n.id, name: n.name, gateway: n.gateway, internal: n.internal };
+    return n && { id: n.id, name: n.name, gateway: n.gateway, subnet: n.subnet, internal: n.internal };
   }
 
   private upstreamsFor(containerId: string | undefined): Upstream[] {

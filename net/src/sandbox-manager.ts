@@ -384,14 +384,14 @@ export class SandboxManager {
   }
 
   private registerNames(record: SandboxRecord, ep: StoredEndpoint): void {
-    // Docker's default bridge has no name resolution between containers.
-    if (ep.networkName === BuiltInNetwork.Bridge) return;
-    const names = [
-      record.containerName,
-      ...ep.aliases,
-      record.hostname,
-      record.containerId.slice(0, 12),
-    ].filter((n) => n.length > 0);
+    // Docker's default bridge has no name resolution between containers; the entry without names
+    // still tells the resolver who is asking (for the container's own --dns upstreams).
+    const names =
+      ep.networkName === BuiltInNetwork.Bridge
+        ? []
+        : [record.containerName, ...ep.aliases, record.hostname, record.containerId.slice(0, 12)].filter(
+            (n) => n.length > 0,
+          );
     this.deps.table.add({
       containerId: record.containerId,
       networkId: ep.networkId,

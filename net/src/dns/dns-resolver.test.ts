@@ -62,23 +62,29 @@ const addresses = (p: Packet) => (p.answers ?? []).map((a) => (a as { data: stri
 
 describe('embedded DNS resolver', () => {
   const networks = new Map<string, ResolverNetwork>([
-    ['n1', { id: 'n1', name: 'app', gateway: '10.210.1.1', internal: false }],
-    ['n2', { id: 'n2', name: 'back', gateway: '10.210.2.1', internal: false }],
-    ['n3', { id: 'n3', name: 'sealed', gateway: '10.210.3.1', internal: true }],
+    ['n1', { id: 'n1', name: 'app', gateway: '10.210.1.1', subnet: '10.210.1.0/24', internal: false }],
+    ['n2', { id: 'n2', name: 'back', gateway: '10.210.2.1', subnet: '10.210.2.0/24', internal: false }],
+    ['n3', { id: 'n3', name: 'sealed', gateway: '10.210.3.1', subnet: '10.210.3.0/24', internal: true }],
   ]);
   let table: NameTable;
   let upstreams: Upstream[];
   const servers: DnsServer[] = [];
   const sockets: ReturnType<typeof createSocket>[] = [];
 
-  async function serve(networkId: string, forwardTimeoutMs = 300): Promise<number> {
+  async function serve(networkId: string, forwardTimeoutMs = 300, sourceIp?: string): Promise<number> {
     const resolver = new DnsResolver(
       { table, network: (id) => networks.get(id), upstreamsFor: () => upstreams },
       new UpstreamForwarder(logger, forwardTimeoutMs),
       logger,
     );
     // Queries come from 127.0.0.1: pretend that is a container on n1 and n2.
-    const server = new DnsServer('127.0.0.1', 0, (q) => resolver.answer(q, networkId, '10.210.1.5'), logger);
+    const from = sourceIp ?? `${networks.get(networkId)!.subnet.split('.').slice(0, 3).join('.')}.5`;
+    const server = new DnsServer(
+      '127.0.0.1',
+      0,
+      (q, _src, transport) => resolver.answer(q, networkId, from, transport),
+      logger,
+    );
     await server.start();
     servers.push(server);
     return server.boundPort;
@@ -209,6 +215,28 @@ describe('embedded DNS resolver', () => {
   it('answers over TCP with length-prefixed messages', async () => {
     const port = await serve('n1');
     expect(addresses(await tcpQuery(port, 'db'))).toEqual(['10.210.1.2']);
+  });
+
+  it('refuses clients from outside the network it serves', async () => {
+    const port = await serve('n1', 300, '10.210.2.5');
+    expect(rcode(await udpQuery(port, 'db'))).toBe('REFUSED');
+  });
+
+  it('truncates long UDP answers so clients retry over TCP, where they get every address', async () => {
+    for (let i = 10; i < 60; i++) {
+      table.add({
+        containerId: `r${i}`,
+        networkId: 'n1',
+        ipAddress: `10.210.1.${i}`,
+        names: [`replica-${i}`, 'many'],
+        ptrName: `r${i}.app`,
+      });
+    }
+    const port = await serve('n1');
+    const udp = await udpQuery(port, 'many');
+    expect(udp.flag_tc).toBe(true);
+    expect(udp.answers).toEqual([]);
+    expect(addresses(await tcpQuery(port, 'many'))).toHaveLength(50);
   });
 
   it('forgets a container on one network or on all', () => {

@@ -1,6 +1,7 @@
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import type { Logger } from 'pino';
 import { DNS_TTL_SECONDS, HOST_ALIASES } from '../constants.js';
+import { cidrContains, parseCidr, parseIpv4 } from '../ipv4.js';
 import { type NameTable, normalise } from './name-table.js';
 import type { Upstream, UpstreamForwarder } from './upstream-forwarder.js';
 
@@ -8,8 +9,15 @@ export interface ResolverNetwork {
   id: string;
   name: string;
   gateway: string;
+  /** Only clients inside it are answered: the gateway is reachable from other networks too. */
+  subnet: string;
   internal: boolean;
 }
+
+export type Transport = 'udp' | 'tcp';
+
+/** RFC 1035 §4.2.1: without EDNS, a UDP answer is at most 512 bytes; longer ones are truncated (TC) so the client retries over TCP. */
+const UDP_LIMIT = 512;
 
 /** What the resolver needs from the network manager, read at query time. */
 export interface ResolverContext {
@@ -19,7 +27,7 @@ export interface ResolverContext {
   upstreamsFor(containerId: string | undefined): Upstream[];
 }
 
-const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3 } as const;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 const HOST_NAMES = new Set<string>(HOST_ALIASES);
 
 /**
@@ -37,7 +45,12 @@ export class DnsResolver {
     private readonly logger: Logger,
   ) {}
 
-  async answer(raw: Buffer, networkId: string, sourceIp: string): Promise<Buffer | undefined> {
+  async answer(
+    raw: Buffer,
+    networkId: string,
+    sourceIp: string,
+    transport: Transport = 'udp',
+  ): Promise<Buffer | undefined> {
     let query: Packet;
     try {
       query = dnsPacket.decode(raw);
@@ -49,6 +62,12 @@ export class DnsResolver {
     const question = query.questions?.[0];
     const arrival = this.context.network(networkId);
     if (!question || !arrival) return reply(query, RCODE.FORMERR, []);
+    const subnet = parseCidr(arrival.subnet);
+    const source = parseIpv4(sourceIp.replace(/^::ffff:/, ''));
+    if (!subnet || source === undefined || !cidrContains(subnet, source)) {
+      // A container of another network (or anyone else) asking this network's resolver.
+      return reply(query, RCODE.REFUSED, []);
+    }
 
     const name = normalise(question.name);
     const containerId = this.context.table.containerAt(sourceIp);
@@ -70,7 +89,9 @@ export class DnsResolver {
         const answers = this.rotate(addresses).map(
           (data): Answer => ({ type: 'A', name: question.name, ttl: DNS_TTL_SECONDS, data }),
         );
-        return reply(query, RCODE.NOERROR, answers);
+        const full = reply(query, RCODE.NOERROR, answers);
+        if (transport === 'tcp' || full.length <= UDP_LIMIT || hasEdns(query)) return full;
+        return reply(query, RCODE.NOERROR, [], dnsPacket.TRUNCATED_RESPONSE);
       }
     }
 
@@ -113,12 +134,17 @@ export class DnsResolver {
   }
 }
 
-function reply(query: Packet, rcode: number, answers: Answer[]): Buffer {
+function hasEdns(query: Packet): boolean {
+  return (query.additionals ?? []).some((a) => a.type === 'OPT');
+}
+
+function reply(query: Packet, rcode: number, answers: Answer[], extraFlags = 0): Buffer {
   const recursionDesired = (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
   return dnsPacket.encode({
     type: 'response',
     id: query.id ?? 0,
-    flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | recursionDesired | rcode,
+    flags:
+      dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | recursionDesired | extraFlags | rcode,
     questions: query.questions ?? [],
     answers,
   });

@@ -2,7 +2,11 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 
-export type DnsHandler = (query: Buffer, sourceIp: string) => Promise<Buffer | undefined>;
+export type DnsHandler = (
+  query: Buffer,
+  sourceIp: string,
+  transport: 'udp' | 'tcp',
+) => Promise<Buffer | undefined>;
 
 const TCP_IDLE_MS = 10_000;
 
@@ -38,7 +42,7 @@ export class DnsServer {
     });
     udp.on('error', (err) => this.logger.warn({ err }, 'DNS UDP socket error'));
     udp.on('message', (msg, rinfo) => {
-      this.handler(msg, rinfo.address)
+      this.handler(msg, rinfo.address, 'udp')
         .then((answer) => {
           if (answer) udp.send(answer, rinfo.port, rinfo.address);
         })
@@ -85,7 +89,7 @@ export class DnsServer {
         const length = pending.readUInt16BE(0);
         const message = pending.subarray(2, 2 + length);
         pending = pending.subarray(2 + length);
-        this.handler(Buffer.from(message), socket.remoteAddress ?? '')
+        this.handler(Buffer.from(message), socket.remoteAddress ?? '', 'tcp')
           .then((answer) => {
             if (!answer || socket.destroyed) return;
             const framed = Buffer.alloc(2 + answer.length);

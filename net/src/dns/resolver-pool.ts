@@ -23,7 +23,7 @@ export class ResolverPool {
     const server = new DnsServer(
       network.gateway,
       this.port,
-      (query, source) => this.resolver.answer(query, network.id, source),
+      (query, source, transport) => this.resolver.answer(query, network.id, source, transport),
       this.logger.child({ network: network.name }),
     );
     try {
