@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Digest, sha256 } from '../content/digest.js';
+import { runNodeScript, transpileForChild } from '../layers/testing/transpile-for-child.js';
 import { LocalSnapshotter } from './local-snapshotter.js';
 
 let base: string;
@@ -102,7 +101,12 @@ describe('LocalSnapshotter', () => {
   });
 
   it('runs fill once when two processes ensure the same chain at the same time', async () => {
-    const entry = await transpileForChild(fileURLToPath(new URL('./local-snapshotter.ts', import.meta.url)));
+    const src = fileURLToPath(new URL('..', import.meta.url));
+    const entry = await transpileForChild(
+      path.join(src, 'snapshots/local-snapshotter.ts'),
+      src,
+      path.join(base, 'child'),
+    );
     const log = path.join(base, 'fills.log');
     const script = `
       const { LocalSnapshotter } = await import(${JSON.stringify(entry)});
@@ -115,7 +119,7 @@ describe('LocalSnapshotter', () => {
       });
       process.stdout.write(JSON.stringify(info));
     `;
-    const run = () => runNode(script);
+    const run = () => runNodeScript(script);
     const [a, b] = await Promise.all([run(), run()]);
     expect(JSON.parse(a)).toEqual(JSON.parse(b));
     const fillers = (await readFile(log, 'utf8')).trim().split('\n');
@@ -124,46 +128,3 @@ describe('LocalSnapshotter', () => {
     expect(await readFile(path.join(snaps.dir(chain), 'by'), 'utf8')).toBe(fillers[0]);
   });
 });
-
-function runNode(script: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (err += c));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`)),
-    );
-  });
-}
-
-/**
- * Node 20 cannot run TypeScript: transpile `entry` and the relative imports it reaches into
- * `<base>/child/`, keeping the tree, so a child process can load the real module.
- */
-async function transpileForChild(entry: string): Promise<string> {
-  const srcRoot = path.resolve(path.dirname(entry), '..');
-  const outRoot = path.join(base, 'child');
-  const seen = new Set<string>();
-  const visit = async (file: string): Promise<void> => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const source = await readFile(file, 'utf8');
-    const out = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
-    const target = path.join(outRoot, path.relative(srcRoot, file)).replace(/\.ts$/, '.js');
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, out);
-    for (const m of source.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) {
-      await visit(path.resolve(path.dirname(file), `${m[1]}.ts`));
-    }
-  };
-  await visit(entry);
-  await writeFile(path.join(outRoot, 'package.json'), '{"type":"module"}');
-  return path.join(outRoot, path.relative(srcRoot, entry)).replace(/\.ts$/, '.js');
-}
