@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ContentStore, ContentWriter } from '../../content/content-store.js';
 import { type Digest, digestHex } from '../../content/digest.js';
-import { DigestMismatchError, errorMessage, RegistryError, SkiffError } from '../../errors.js';
+import { DigestMismatchError, errorMessage, RegistryError } from '../../errors.js';
 import type { ImageLayer } from '../../images/image-record.js';
 import type { Snapshotter } from '../../snapshots/snapshotter.js';
 import type { Descriptor } from '../manifest.js';
@@ -21,7 +21,7 @@ export type LayerUnpacker = (
   blob: Readable,
   dir: string,
   options: { expectedDiffId?: Digest },
-) => Promise<{ diffId: Digest; size: number }>;
+) => Promise<{ diffId: Digest; size: number; fileBytes?: number }>;
 
 export interface LayerPullContext {
   session: RegistrySession;
@@ -143,7 +143,9 @@ export class LayerPuller {
     }
     let size: number | undefined;
     const info = await ctx.snapshotter.ensure(job.chainId, async (dir) => {
-      size = (await this.fetchAndUnpack(job, dir)).size;
+      const unpacked = await this.fetchAndUnpack(job, dir);
+      size = unpacked.size;
+      return { size: unpacked.fileBytes ?? unpacked.size };
     });
     if (!(await ctx.content.has(job.desc.digest))) {
       // The snapshot came from elsewhere (another image, a build); keep the blob for push and save.
@@ -174,7 +176,7 @@ export class LayerPuller {
     return writer;
   }
 
-  private async fetchAndUnpack(job: LayerJob, dir: string): Promise<{ size: number }> {
+  private async fetchAndUnpack(job: LayerJob, dir: string): Promise<{ size: number; fileBytes?: number }> {
     return this.withRetries(
       job,
       async () => {
@@ -225,7 +227,11 @@ export class LayerPuller {
     }
   }
 
-  private async teePass(job: LayerJob, writer: ContentWriter, dir: string): Promise<{ size: number }> {
+  private async teePass(
+    job: LayerJob,
+    writer: ContentWriter,
+    dir: string,
+  ): Promise<{ size: number; fileBytes?: number }> {
     const { ctx } = this;
     const id = shortId(job.desc.digest);
     const total = job.desc.size;
@@ -241,10 +247,11 @@ export class LayerPuller {
       current += n;
       ctx.progress.bytes(id, 'Downloading', current, total);
     });
-    const [copied, unpacked] = await Promise.allSettled([
-      pipeline(opened.body, tee),
-      ctx.unpack(tee, dir, { expectedDiffId: job.diffId }),
-    ]);
+    const copy = pipeline(opened.body, tee);
+    const unpack = ctx.unpack(tee, dir, { expectedDiffId: job.diffId });
+    // Whichever side fails first stops the other, so neither waits on a stalled stream.
+    unpack.catch((err: unknown) => tee.destroy(err instanceof Error ? err : new Error(String(err))));
+    const [copied, unpacked] = await Promise.allSettled([copy, unpack]);
     const failure =
       copied.status === 'rejected'
         ? copied.reason
@@ -306,7 +313,7 @@ export class LayerPuller {
     }
   }
 
-  private async unpackFromStore(job: LayerJob, dir: string): Promise<{ size: number }> {
+  private async unpackFromStore(job: LayerJob, dir: string): Promise<{ size: number; fileBytes?: number }> {
     const id = shortId(job.desc.digest);
     this.ctx.progress.bytes(id, 'Extracting', 0, job.desc.size, true);
     const result = await this.ctx.unpack(this.ctx.content.read(job.desc.digest), dir, {
@@ -336,7 +343,6 @@ export class LayerPuller {
     if (err instanceof RegistryError) return err;
     if (isConnectionError(err))
       return this.ctx.session.unreachable(new URL(this.ctx.session.endpoint.base), err);
-    if (err instanceof SkiffError) return err;
     return new RegistryError(
       `${this.ctx.session.subject}: ${this.where(job)} could not be unpacked: ${errorMessage(err)}`,
       undefined,

@@ -1,22 +1,22 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalContentStore } from '../../../src/content/local-content-store.js';
 import type { ProgressMessage } from '../../../src/images/image-service.js';
+import { unpackLayer } from '../../../src/layers/unpack-layer.js';
 import { silentLogger } from '../../../src/logger.js';
 import { RegistryClient, type RegistryClientOptions } from '../../../src/registry/client/registry-client.js';
-import { DirSnapshotter, MemoryImageStore, tarUnpacker } from './interim-stores.js';
+import { LocalSnapshotter } from '../../../src/snapshots/local-snapshotter.js';
+import { MemoryImageStore } from './interim-stores.js';
 
 /** A registry client over a fresh content store, snapshotter and image store under `root`. */
 export async function makeClient(root: string, options: Partial<RegistryClientOptions> = {}) {
   const content = await new LocalContentStore(path.join(root, 'content')).init();
-  await mkdir(path.join(root, 'snapshots'), { recursive: true });
-  const snapshotter = new DirSnapshotter(path.join(root, 'snapshots'));
+  const snapshotter = await new LocalSnapshotter(path.join(root, 'snapshots')).init();
   const images = new MemoryImageStore();
   const client = new RegistryClient({
     content,
     snapshotter,
     images,
-    unpackLayer: tarUnpacker,
+    unpackLayer,
     logger: silentLogger(),
     dockerConfigPath: path.join(root, 'no-docker-config.json'),
     retry: { retries: 3, minDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 5000 },
