@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { compileGlob } from './glob-matcher.js';
 
 /** Go's `filepath.Clean` for slash-separated paths: `./a//b/` → `a/b`, `` → `.`. */
 export function cleanPath(p: string): string {
@@ -52,80 +53,7 @@ export function globSyntaxProblem(pattern: string): string | undefined {
   return undefined;
 }
 
-const REGEX_SPECIAL = new Set(['.', '+', '(', ')', '|', '{', '}', '$']);
-
 type Matcher = (path: string) => boolean;
-
-/**
- * Compiles a cleaned pattern the way moby/patternmatcher does: `*` and `?` stop at `/`, `**`
- * crosses directories (`**\/` may match nothing), `[…]` classes as in Go; literal patterns compare
- * exactly and `foo/**` / `**\/foo` use prefix and suffix tests.
- */
-function compile(pattern: string): Matcher {
-  let regex = '^';
-  let type: 'exact' | 'prefix' | 'suffix' | 'regexp' = 'exact';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] as string;
-    if (ch === '*') {
-      if (pattern[i + 1] === '*') {
-        const atStart = i === 0;
-        i++;
-        if (pattern[i + 1] === '/') i++;
-        if (i + 1 >= pattern.length) {
-          if (type === 'exact') {
-            type = 'prefix';
-          } else {
-            regex += '.*';
-            type = 'regexp';
-          }
-        } else {
-          regex += '(.*/)?';
-          type = 'regexp';
-        }
-        if (atStart) type = 'suffix';
-      } else {
-        regex += '[^/]*';
-        type = 'regexp';
-      }
-    } else if (ch === '?') {
-      regex += '[^/]';
-      type = 'regexp';
-    } else if (REGEX_SPECIAL.has(ch)) {
-      regex += `\\${ch}`;
-    } else if (ch === '\\') {
-      const next = pattern[i + 1];
-      if (next === undefined) {
-        regex += '\\\\';
-      } else {
-        // An escaped character is literal (Go filepath.Match), never a regexp class like \d.
-        regex += /[A-Za-z0-9]/.test(next) ? next : `\\${next}`;
-        i++;
-        type = 'regexp';
-      }
-    } else if (ch === '[' || ch === ']') {
-      regex += ch;
-      type = 'regexp';
-    } else {
-      regex += ch;
-    }
-  }
-  switch (type) {
-    case 'exact':
-      return (path) => path === pattern;
-    case 'prefix': {
-      const prefix = pattern.slice(0, -2);
-      return (path) => path.startsWith(prefix);
-    }
-    case 'suffix': {
-      const suffix = pattern.slice(2);
-      return (path) => path.endsWith(suffix) || (suffix.startsWith('/') && path === suffix.slice(1));
-    }
-    default: {
-      const re = new RegExp(`${regex}$`);
-      return (path) => re.test(path);
-    }
-  }
-}
 
 export interface IgnorePattern {
   /** The cleaned pattern without its `!`. */
@@ -158,7 +86,7 @@ export class PatternMatcher {
       }
       const problem = globSyntaxProblem(p);
       if (problem !== undefined) throw new Error(`bad pattern ${JSON.stringify(raw)}: ${problem}`);
-      compiled.push({ pattern: p, exclusion, matches: compile(p) });
+      compiled.push({ pattern: p, exclusion, matches: compileGlob(p) });
     }
     this.patterns = compiled;
     this.hasExclusions = compiled.some((p) => p.exclusion);

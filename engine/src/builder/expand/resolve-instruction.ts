@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors.js';
 import { DockerfileSyntaxError } from '../dockerfile-syntax-error.js';
 import type { AddInstruction, CopyInstruction, CopySource, Instruction, KeyValue } from '../instruction.js';
 import { checksumProblem, chmodProblem } from '../parser/parse-copy.js';
@@ -31,7 +32,7 @@ export function resolveInstruction(instruction: Instruction, ctx: ResolveContext
     try {
       return ctx.lexer.processWord(raw, ctx.lookup);
     } catch (err: unknown) {
-      return fail((err as Error).message);
+      return fail(errorMessage(err));
     }
   };
   const pairs = (list: readonly KeyValue[]): KeyValue[] =>
@@ -68,7 +69,7 @@ export function resolveInstruction(instruction: Instruction, ctx: ResolveContext
         words = instruction.ports.flatMap((p) => ctx.lexer.processWords(p, ctx.lookup));
         return { ...instruction, ports: normalizeExposedPorts(words) };
       } catch (err: unknown) {
-        return fail((err as Error).message);
+        return fail(errorMessage(err));
       }
     }
     case 'WORKDIR': {
@@ -118,7 +119,7 @@ function resolveCopy<T extends CopyInstruction | AddInstruction>(
         heredoc: { ...source.heredoc, content: ctx.lexer.processHeredoc(source.heredoc.content, ctx.lookup) },
       };
     } catch (err: unknown) {
-      return fail((err as Error).message);
+      return fail(errorMessage(err));
     }
   });
   const resolved: T = {
@@ -144,7 +145,7 @@ function resolveCopy<T extends CopyInstruction | AddInstruction>(
     try {
       resolved.from = ctx.lexer.processWord(instruction.from, ctx.argLookup);
     } catch (err: unknown) {
-      fail((err as Error).message);
+      fail(errorMessage(err));
     }
   }
   if (resolved.kind === 'ADD' && instruction.kind === 'ADD' && instruction.checksum !== undefined) {

@@ -14,7 +14,17 @@ export interface ParserDirectives {
   check?: CheckDirective;
 }
 
-const DIRECTIVE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
+// Docker's `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`, written so it cannot backtrack
+// quadratically on long runs of blanks: the value is trimmed by hand.
+const DIRECTIVE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=(.*)$/;
+
+function trimBlanks(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s[start] === ' ' || s[start] === '\t')) start++;
+  while (end > start && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
+  return s.slice(start, end);
+}
 const KNOWN = new Set(['syntax', 'escape', 'check']);
 
 /**
@@ -29,7 +39,8 @@ export function parseDirectives(lines: readonly string[], file: string): ParserD
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     const m = DIRECTIVE.exec(line);
-    if (m === null) break;
+    const value = m === null ? '' : trimBlanks(m[2] as string);
+    if (m === null || value === '') break;
     const key = (m[1] as string).toLowerCase();
     if (!KNOWN.has(key)) break;
     const position = { line: i + 1, column: 1 };
@@ -37,7 +48,6 @@ export function parseDirectives(lines: readonly string[], file: string): ParserD
       throw new DockerfileSyntaxError(file, position, `only one ${key} parser directive can be used`);
     }
     seen.add(key);
-    const value = m[2] as string;
     if (key === 'escape') {
       if (value !== '\\' && value !== '`') {
         throw new DockerfileSyntaxError(

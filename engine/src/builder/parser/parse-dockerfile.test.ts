@@ -100,6 +100,10 @@ describe('parseDockerfile: parser directives', () => {
     expect(df.escapeChar).toBe('`');
   });
 
+  it('accepts whitespace around directive keys and before the #', () => {
+    expect(parseDockerfile('  #\tescape = `\nFROM scratch\n').escapeChar).toBe('`');
+  });
+
   it('ignores directives after a comment, a blank line or an unknown directive', () => {
     for (const prefix of ['# hello\n', '\n', '# unknowndirective=x\n', 'FROM scratch\n']) {
       const df = parseDockerfile(`${prefix}# escape=\`\nFROM scratch\nRUN a \\\n b\n`);
@@ -454,6 +458,12 @@ describe('parseDockerfile: heredocs', () => {
     expect(syntaxError('FROM scratch\nRUN cat <<EOF\nline\n').message).toBe(
       'Dockerfile:2:9: unterminated heredoc: the file ends before a line "EOF" closes the heredoc opened here',
     );
+  });
+
+  it('recognises the delimiter on CRLF lines', () => {
+    const df = parseDockerfile('FROM scratch\r\nRUN <<EOF\r\necho hi\r\nEOF\r\nUSER x\r\n');
+    expect(only(df, 'USER').user).toBe('x');
+    expect(only(df, 'RUN').heredocs[0]?.content).toBe('echo hi\r\n');
   });
 
   it('keeps the body verbatim: no continuations, comments or directives inside', () => {

@@ -111,7 +111,8 @@ function readInstructions(text: string, file: string, withDirectives: boolean): 
 function physicalLines(reader: LineReader): string[] {
   const lines: string[] = [];
   for (let n = 1; n <= reader.lineCount; n++) {
-    const line = reader.physicalLine(n) as string;
+    // Docker strips leading whitespace before looking for a directive.
+    const line = (reader.physicalLine(n) as string).trimStart();
     // Directives are only looked for at the top; stop at the first line that cannot be one.
     if (!line.startsWith('#')) break;
     lines.push(line);

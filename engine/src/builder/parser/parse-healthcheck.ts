@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors.js';
 import type { HealthConfig } from '../../images/image-config.js';
 import type { HealthcheckInstruction } from '../instruction.js';
 import { parseGoDuration } from './go-duration.js';
@@ -65,7 +66,7 @@ export function parseHealthcheck(input: InstructionInput): HealthcheckInstructio
     try {
       ns = parseGoDuration(value);
     } catch (err: unknown) {
-      input.fail(offset, `HEALTHCHECK --${flag}: ${(err as Error).message}`);
+      input.fail(offset, `HEALTHCHECK --${flag}: ${errorMessage(err)}`);
     }
     if (ns === 0) continue;
     if (ns < MINIMUM_DURATION_NS)

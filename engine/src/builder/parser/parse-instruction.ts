@@ -105,10 +105,6 @@ function parseRun(input: InstructionInput): RunInstruction {
   return run;
 }
 
-function parseCmdLike<K extends 'CMD' | 'ENTRYPOINT'>(
-  input: InstructionInput,
-  kind: K,
-): K extends 'CMD' ? CmdInstruction : EntrypointInstruction;
 function parseCmdLike(
   input: InstructionInput,
   kind: 'CMD' | 'ENTRYPOINT',
