@@ -52,6 +52,8 @@ export class NetworkRegistry {
 
   /** Full id, then exact name, then a unique id prefix (Docker's order). */
   async resolve(ref: string): Promise<StoredNetwork> {
+    // `NetworkMode: "default"` (what the docker CLI sends) is the default bridge on Linux.
+    if (ref === 'default') ref = BuiltInNetwork.Bridge;
     const all = await this.list();
     const found =
       all.find((n) => n.id === ref) ??

@@ -4,7 +4,6 @@ import {
   parseExtraHosts,
   parseResolvConf,
   renderHostModeHosts,
-  renderHostname,
   renderHosts,
   renderResolvConf,
   withoutLoopback,
@@ -20,6 +19,7 @@ export interface HostFiles {
 
 export interface SandboxFiles {
   hosts: string;
+  /** The host name itself; `/etc/hostname` holds it plus a newline. */
   hostname: string;
   resolvConf: string;
 }
@@ -45,7 +45,7 @@ export function renderSandboxFiles(record: SandboxRecord, host: HostFiles): Sand
     ];
     return {
       hosts: renderHostModeHosts(host.hosts, extra),
-      hostname: renderHostname(hostname),
+      hostname,
       resolvConf:
         record.dns.length > 0 || record.dnsSearch.length > 0 || record.dnsOptions.length > 0
           ? renderResolvConf({
@@ -75,5 +75,5 @@ export function renderSandboxFiles(record: SandboxRecord, host: HostFiles): Sand
         search: dnsSearch,
         options: record.dnsOptions,
       });
-  return { hosts, hostname: renderHostname(hostname), resolvConf };
+  return { hosts, hostname, resolvConf };
 }

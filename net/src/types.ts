@@ -99,8 +99,9 @@ export interface Sandbox {
   netnsPath: string | undefined;
   endpoints: Endpoint[];
   ports: PublishedPort[];
-  /** File contents the engine writes and bind-mounts into the container. */
+  /** File contents the engine writes and bind-mounts into the container (`/etc/hosts`, `/etc/resolv.conf`). */
   hosts: string;
+  /** The host name itself, without a newline: `/etc/hostname` holds `${hostname}\n`. */
   hostname: string;
   resolvConf: string;
 }
@@ -122,4 +123,10 @@ export interface NetworkManager {
   releaseSandbox(containerId: string): Promise<void>;
   /** Stops servers (DNS, proxies) of this process; bridges stay for the next start. */
   close(): Promise<void>;
+  /** The sandbox as it is now: after `connect`/`disconnect`, `hosts` lists the new addresses. */
+  getSandbox?(containerId: string): Sandbox | undefined;
+  /** Waits for teardown kept off the request path (veths of released sandboxes, bridges of removed networks). */
+  settle?(): Promise<void>;
+  /** Removes every network this engine made, built-in ones too: for engines that live for one test run. */
+  destroy?(): Promise<void>;
 }
