@@ -1,5 +1,5 @@
 import type { AddInstruction, CopyInstruction, CopySource, Heredoc } from '../instruction.js';
-import type { FlagSpec } from './flags.js';
+import type { FlagSpec, ParsedFlags } from './flags.js';
 import { parseHeredocMarker } from './heredoc-marker.js';
 import { flagsOf, type InstructionInput, parseJsonArgs, readHeredocs } from './instruction-input.js';
 import { splitWhitespace, type Token } from './words.js';
@@ -55,7 +55,7 @@ interface CopyParts {
   jsonForm: boolean;
 }
 
-function parseCopyParts(input: InstructionInput, flags: ReturnType<typeof flagsOf>): CopyParts {
+function parseCopyParts(input: InstructionInput, flags: ParsedFlags): CopyParts {
   const json = parseJsonArgs(input);
   const words: Token[] =
     json === undefined

@@ -169,6 +169,11 @@ describe('parseDockerfile: errors', () => {
     );
   });
 
+  it('accepts stage names with digits, dashes, dots and underscores, lowercasing them', () => {
+    expect(parseDockerfile('FROM scratch AS Build-stage_1.x\n').stages[0]?.name).toBe('build-stage_1.x');
+    expect(syntaxError('FROM scratch AS a/b\n').message).toMatch(/invalid name for build stage: "a\/b"/);
+  });
+
   it('refuses bad stage names and duplicate stages', () => {
     expect(syntaxError('FROM scratch AS 1st\n').message).toBe(
       'Dockerfile:1:17: invalid name for build stage: "1st", name can\'t start with a number or contain symbols',

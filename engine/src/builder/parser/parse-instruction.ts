@@ -30,7 +30,7 @@ import { parseArg, parseEnv, parseLabel } from './parse-key-values.js';
 import { splitWhitespace } from './words.js';
 
 /** A valid stage name: BuildKit's `^[a-z][a-z0-9-_.]*$`, checked after lowercasing. */
-export const STAGE_NAME = /^[a-z][a-z0-9-_.]*$/;
+export const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
 
 const NETWORKS: readonly RunNetwork[] = ['default', 'none', 'host'];
 
