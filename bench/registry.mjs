@@ -9,7 +9,7 @@
 // (DIR: where the stores live, default the OS temp dir)
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ const { startRegistryServer } = await load('registry/server/start-registry-serve
 const { RegistryClient } = await load('registry/client/registry-client.js');
 const { LocalContentStore } = await load('content/local-content-store.js');
 const { unpackLayer } = await load('layers/unpack-layer.js');
+const { LocalSnapshotter } = await load('snapshots/local-snapshotter.js');
 const { silentLogger } = await load('logger.js');
 
 const MiB = 1 << 20;
@@ -50,45 +51,7 @@ function compressible(size) {
   return out;
 }
 
-/** Minimal stand-ins: a rename-into-place snapshotter and an in-memory image store. */
-class BenchSnapshotter {
-  constructor(root) {
-    this.root = root;
-  }
-  dir(c) {
-    return path.join(this.root, c.slice(7));
-  }
-  lowerName(c) {
-    return c.slice(7);
-  }
-  async stat(c) {
-    try {
-      const st = await stat(this.dir(c));
-      return { chainId: c, size: 0, createdAt: st.mtimeMs };
-    } catch {
-      return undefined;
-    }
-  }
-  async ensure(c, fill) {
-    const have = await this.stat(c);
-    if (have) return have;
-    const tmp = path.join(this.root, `tmp-${Math.random().toString(36).slice(2)}`);
-    await mkdir(tmp);
-    try {
-      await fill(tmp);
-      await rename(tmp, this.dir(c));
-    } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
-      throw err;
-    }
-    return this.stat(c);
-  }
-  async list() {
-    return [];
-  }
-  async remove() {}
-}
-
+/** A minimal in-memory image store (the pull records the image through it). */
 class BenchImages {
   records = new Map();
   tags = new Map();
@@ -162,11 +125,10 @@ async function seed(url, repo, tag, blobs, manifest, mediaType) {
 async function newClient(name) {
   const root = path.join(base, name);
   const content = await new LocalContentStore(path.join(root, 'content')).init();
-  await mkdir(path.join(root, 'snapshots'), { recursive: true });
   const images = new BenchImages();
   const client = new RegistryClient({
     content,
-    snapshotter: new BenchSnapshotter(path.join(root, 'snapshots')),
+    snapshotter: await new LocalSnapshotter(path.join(root, 'snapshots')).init(),
     images,
     unpackLayer,
     logger: silentLogger(),
