@@ -23,11 +23,14 @@ export async function* walkContext(contextDir: string, filter: ContextFilter): A
 
 async function* walkDir(absDir: string, relDir: string, filter: ContextFilter): AsyncGenerator<ContextEntry> {
   const names = (await readdir(absDir)).sort();
-  for (const name of names) {
+  // Stat a directory's entries concurrently (the walk is bound by syscalls), then yield in order.
+  const stats = await Promise.all(names.map((name) => lstat(join(absDir, name))));
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const entryStats = stats[i] as Stats;
     const relPath = relDir === '' ? name : `${relDir}/${name}`;
     const absPath = join(absDir, name);
-    const stats = await lstat(absPath);
-    if (filter.includes(relPath)) yield { relPath, absPath, stats };
-    if (stats.isDirectory() && filter.mustWalk(relPath)) yield* walkDir(absPath, relPath, filter);
+    if (filter.includes(relPath)) yield { relPath, absPath, stats: entryStats };
+    if (entryStats.isDirectory() && filter.mustWalk(relPath)) yield* walkDir(absPath, relPath, filter);
   }
 }
