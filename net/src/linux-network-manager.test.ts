@@ -199,6 +199,21 @@ describe('LinuxNetworkManager with a fake kernel', () => {
     expect(await readdir(path.join(dir, 'state', 'sandboxes'))).toEqual([]);
   });
 
+  it('never lets a network removal and a sandbox on that network both succeed', async () => {
+    const net = await manager();
+    host.linkDeleteDelayMs = 30; // the bridge outlives its record for a while, as in the kernel
+    // Sweep the interleavings: the removal starts 0..11 ms after the sandbox.
+    for (let i = 0; i < 12; i++) {
+      await net.createNetwork({ name: `race${i}` });
+      const [made, removed] = await Promise.allSettled([
+        net.createSandbox(request(`race${i}`, { mode: on(`race${i}`) })),
+        new Promise((r) => setTimeout(r, i)).then(() => net.removeNetwork(`race${i}`)),
+      ]);
+      expect(made.status === 'fulfilled' && removed.status === 'fulfilled').toBe(false);
+      expect(made.status === 'rejected' || removed.status === 'rejected').toBe(true);
+    }
+  });
+
   it('rolls back everything when the kernel refuses part of a sandbox', async () => {
     const net = await manager();
     await net.createNetwork({ name: 'app' });

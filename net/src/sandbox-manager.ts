@@ -2,20 +2,21 @@ import type { Logger } from 'pino';
 import type { BackgroundTasks } from './background-tasks.js';
 import { BuiltInNetwork } from './constants.js';
 import type { NameTable } from './dns/name-table.js';
+import { EndpointPlanner, holderOf, type PlannedEndpoint, type WantedEndpoint } from './endpoint-planner.js';
 import { ConflictError, errorMessage, InvalidArgumentError, SandboxNotFoundError } from './errors.js';
-import { isValidHostname, parseExtraHosts, validateDnsServers } from './etc-files.js';
-import type { HostNet, HostOp, NetnsOp } from './host/host-net.js';
-import { macForIpv4, parseCidr, parseIpv4 } from './ipv4.js';
+import type { HostNet, NetnsOp } from './host/host-net.js';
 import type { NetworkRegistry } from './network-registry.js';
 import type { PortPublisher, Publication } from './ports/port-publisher.js';
 import type { ResourceNames } from './resource-names.js';
 import { type HostFiles, renderSandboxFiles, type SandboxFiles } from './sandbox-files.js';
+import { validateAliases, validateSandboxRequest } from './sandbox-request.js';
 import type { FileLock } from './state/file-lock.js';
 import type { LeaseStore } from './state/lease-store.js';
 import { currentProcess } from './state/process-identity.js';
-import type { SandboxRecord, StoredEndpoint, StoredNetwork } from './state/records.js';
+import type { SandboxRecord, StoredEndpoint } from './state/records.js';
 import type { SandboxStore } from './state/sandbox-store.js';
 import type { Endpoint, EndpointRequest, Sandbox, SandboxRequest } from './types.js';
+import { awaitVethsGone } from './veth-teardown.js';
 
 export interface SandboxManagerDeps {
   host: HostNet;
@@ -40,18 +41,6 @@ interface LiveSandbox {
   netnsPath: string | undefined;
 }
 
-/** A planned endpoint: its lease is taken, its kernel objects not yet made. */
-interface PlannedEndpoint {
-  stored: StoredEndpoint;
-  network: StoredNetwork;
-  hostOps: HostOp[];
-  nsOps: NetnsOp[];
-}
-
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const TEARDOWN_POLL_MS = 5;
-const TEARDOWN_TIMEOUT_MS = 5_000;
-
 /**
  * Container sandboxes: a network namespace per container, a veth into each network's bridge, the
  * addresses and default route, DNS names, published ports and generated /etc files. Kernel work is
@@ -61,8 +50,11 @@ const TEARDOWN_TIMEOUT_MS = 5_000;
 export class SandboxManager {
   private readonly live = new Map<string, LiveSandbox>();
   private readonly pending = new Set<string>();
+  private readonly planner: EndpointPlanner;
 
-  constructor(private readonly deps: SandboxManagerDeps) {}
+  constructor(private readonly deps: SandboxManagerDeps) {
+    this.planner = new EndpointPlanner(deps);
+  }
 
   get(containerId: string): Sandbox | undefined {
     const sb = this.live.get(containerId);
@@ -74,7 +66,7 @@ export class SandboxManager {
   }
 
   async create(request: SandboxRequest): Promise<Sandbox> {
-    this.validate(request);
+    validateSandboxRequest(request);
     const { containerId } = request;
     if (this.live.has(containerId) || this.pending.has(containerId)) {
       throw new ConflictError(`container ${containerId} already has a network sandbox; release it first`);
@@ -102,9 +94,11 @@ export class SandboxManager {
         `endpoint with name ${sb.record.containerName} already exists in network ${network.name}`,
       );
     }
-    this.validateAliases(request.aliases, network);
+    validateAliases(request.aliases, network);
     const ifname = nextIfname(sb.record.endpoints);
-    const [planned] = await this.plan(sb.record, [{ network, request }], [ifname]);
+    const [planned] = await this.planner.plan(sb.record, [{ network, request }], [ifname], (added) =>
+      this.deps.store.put({ ...sb.record, endpoints: [...sb.record.endpoints, ...added] }),
+    );
     const { stored } = planned!;
     const nsOps = [...planned!.nsOps];
     if (!stored.internal && !sb.record.endpoints.some((e) => !e.internal)) {
@@ -114,8 +108,9 @@ export class SandboxManager {
       await this.deps.host.apply(planned!.hostOps);
       await this.deps.host.applyInNetns(sb.record.netns!, nsOps);
     } catch (err) {
-      await this.removeVeths([stored.hostVeth]);
+      await awaitVethsGone(this.deps.host, [stored.hostVeth]);
       await this.deps.leases.release(stored.networkId, stored.ipAddress, holderOf(sb.record));
+      await this.deps.store.put(sb.record);
       throw err;
     }
     sb.record.endpoints.push(stored);
@@ -229,16 +224,19 @@ export class SandboxManager {
       );
     }
     record.netns = this.deps.names.netns(request.containerId);
-    await this.deps.store.put(record);
     let publication: Publication | undefined;
     let planned: PlannedEndpoint[] = [];
     try {
-      planned = await this.plan(
+      // The record is written before any kernel work; after a crash, recovery finds what it names.
+      planned = await this.planner.plan(
         record,
         wanted,
         wanted.map((_, i) => `eth${i}`),
+        async (endpoints) => {
+          record.endpoints = endpoints;
+          await this.deps.store.put(record);
+        },
       );
-      record.endpoints = planned.map((p) => p.stored);
       const live: LiveSandbox = {
         record,
         publication: undefined,
@@ -290,11 +288,9 @@ export class SandboxManager {
     }
   }
 
-  private async resolveEndpoints(
-    requests: EndpointRequest[],
-  ): Promise<{ network: StoredNetwork; request: EndpointRequest }[]> {
+  private async resolveEndpoints(requests: EndpointRequest[]): Promise<WantedEndpoint[]> {
     const list = requests.length > 0 ? requests : [{ network: BuiltInNetwork.Bridge, aliases: [] }];
-    const resolved: { network: StoredNetwork; request: EndpointRequest }[] = [];
+    const resolved: WantedEndpoint[] = [];
     for (const request of list) {
       const network = await this.deps.registry.resolve(request.network);
       if (network.driver !== 'bridge') {
@@ -305,7 +301,7 @@ export class SandboxManager {
       if (resolved.some((r) => r.network.id === network.id)) {
         throw new InvalidArgumentError(`network ${network.name} is listed twice`);
       }
-      this.validateAliases(request.aliases, network);
+      validateAliases(request.aliases, network);
       if (request.ipv4Address && network.builtIn) {
         throw new InvalidArgumentError(
           'user specified IP address is supported on user defined networks only',
@@ -314,68 +310,6 @@ export class SandboxManager {
       resolved.push({ network, request });
     }
     return resolved;
-  }
-
-  /** Leases addresses (under the engine lock, so the networks cannot vanish meanwhile) and plans kernel ops. */
-  private async plan(
-    record: SandboxRecord,
-    wanted: { network: StoredNetwork; request: EndpointRequest }[],
-    ifnames: string[],
-  ): Promise<PlannedEndpoint[]> {
-    const planned: PlannedEndpoint[] = [];
-    const holder = holderOf(record);
-    try {
-      await this.deps.engineLock.run(async () => {
-        for (const [i, { network, request }] of wanted.entries()) {
-          const current = await this.deps.registry.resolve(network.id);
-          const subnet = parseCidr(current.subnet)!;
-          const ip = await this.deps.leases.lease(
-            current.id,
-            current.name,
-            subnet,
-            parseIpv4(current.gateway)!,
-            holder,
-            request.ipv4Address || undefined,
-          );
-          const stored: StoredEndpoint = {
-            networkId: current.id,
-            networkName: current.name,
-            endpointId: this.deps.names.endpointId(),
-            ipAddress: ip,
-            prefixLen: subnet.prefix,
-            gateway: current.gateway,
-            macAddress: macForIpv4(parseIpv4(ip)!),
-            aliases: [...request.aliases],
-            hostVeth: this.deps.names.veth(),
-            ifname: ifnames[i]!,
-            internal: current.internal,
-          };
-          planned.push({
-            stored,
-            network: current,
-            hostOps: [
-              {
-                op: 'veth-add',
-                hostName: stored.hostVeth,
-                alias: this.deps.names.vethAlias(record.containerId),
-                master: current.bridge,
-                netns: record.netns!,
-                peerName: stored.ifname,
-                peerMac: stored.macAddress,
-              },
-            ],
-            nsOps: [
-              { op: 'link-up', name: stored.ifname },
-              { op: 'addr-add', dev: stored.ifname, address: `${ip}/${subnet.prefix}` },
-            ],
-          });
-        }
-      });
-    } catch (err) {
-      for (const p of planned) await this.deps.leases.release(p.stored.networkId, p.stored.ipAddress, holder);
-      throw err;
-    }
-    return planned;
   }
 
   private async defaultGateway(): Promise<string[]> {
@@ -401,26 +335,16 @@ export class SandboxManager {
     });
   }
 
-  /** Waits until the kernel dropped the sandbox's veths (deleting any it did not), then frees leases and the record. */
+  /** Once the kernel dropped the sandbox's veths: frees its leases and its record. */
   private async finishRelease(record: SandboxRecord): Promise<void> {
-    await this.removeVeths(record.endpoints.map((e) => e.hostVeth));
+    await awaitVethsGone(
+      this.deps.host,
+      record.endpoints.map((e) => e.hostVeth),
+    );
     for (const ep of record.endpoints) {
       await this.deps.leases.release(ep.networkId, ep.ipAddress, holderOf(record));
     }
     await this.deps.store.remove(record);
-  }
-
-  private async removeVeths(veths: string[]): Promise<void> {
-    const deadline = Date.now() + TEARDOWN_TIMEOUT_MS;
-    for (const veth of veths) {
-      while ((await this.deps.host.linkExists(veth)) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, TEARDOWN_POLL_MS));
-      }
-      // Still there: something keeps the namespace alive (a process inside it). Cut the cable.
-      if (await this.deps.host.linkExists(veth)) {
-        await this.deps.host.apply([{ op: 'link-del', name: veth }]).catch(() => {});
-      }
-    }
   }
 
   private requireBridge(containerId: string): LiveSandbox {
@@ -434,40 +358,6 @@ export class SandboxManager {
     return sb;
   }
 
-  private validate(request: SandboxRequest): void {
-    if (!ID_PATTERN.test(request.containerId)) {
-      throw new InvalidArgumentError(`invalid container id ${JSON.stringify(request.containerId)}`);
-    }
-    if (request.containerName && !ID_PATTERN.test(request.containerName)) {
-      throw new InvalidArgumentError(`invalid container name ${JSON.stringify(request.containerName)}`);
-    }
-    if (request.hostname && !isValidHostname(request.hostname)) {
-      throw new InvalidArgumentError(`invalid hostname ${JSON.stringify(request.hostname)}`);
-    }
-    if (request.domainname && !isValidHostname(request.domainname)) {
-      throw new InvalidArgumentError(`invalid domain name ${JSON.stringify(request.domainname)}`);
-    }
-    validateDnsServers(request.dns);
-    for (const value of [...request.dnsSearch, ...request.dnsOptions]) {
-      if (!/^[^\s#;]+$/.test(value))
-        throw new InvalidArgumentError(`invalid DNS search domain or option ${JSON.stringify(value)}`);
-    }
-    // host-gateway needs a network; the address is filled in later.
-    parseExtraHosts(request.extraHosts, request.mode.kind === 'none' ? undefined : '0.0.0.0');
-  }
-
-  private validateAliases(aliases: string[], network: StoredNetwork): void {
-    if (aliases.length > 0 && network.builtIn) {
-      throw new InvalidArgumentError(
-        'network-scoped aliases are supported only for containers in user defined networks',
-      );
-    }
-    for (const alias of aliases) {
-      if (!isValidHostname(alias))
-        throw new InvalidArgumentError(`invalid network alias ${JSON.stringify(alias)}`);
-    }
-  }
-
   private toSandbox(sb: LiveSandbox): Sandbox {
     return {
       containerId: sb.record.containerId,
@@ -479,10 +369,6 @@ export class SandboxManager {
       resolvConf: sb.files.resolvConf,
     };
   }
-}
-
-function holderOf(record: SandboxRecord) {
-  return { containerId: record.containerId, sandbox: record.netns ?? record.containerId };
 }
 
 function firstOpen(endpoints: StoredEndpoint[]): StoredEndpoint | undefined {

@@ -35,9 +35,15 @@ export class FakeHostNet implements HostNet {
   /** Makes the next operation matching the predicate fail like `ip` would. */
   failWhen: ((op: HostOp | NetnsOp) => boolean) | undefined;
 
+  /** Like the kernel, deleting a device takes a while (a bridge: 40+ ms); the device stays meanwhile. */
+  linkDeleteDelayMs = 0;
+
   async apply(ops: HostOp[]): Promise<void> {
     if (ops.length === 0) return;
     this.batches += 1;
+    if (this.linkDeleteDelayMs > 0 && ops.some((o) => o.op === 'link-del')) {
+      await new Promise((r) => setTimeout(r, this.linkDeleteDelayMs));
+    }
     for (const op of ops) this.applyHost(op);
   }
 
