@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
  */
 export class HostPortForwarders {
   private readonly servers = new Map<string, net.Server>();
+  private readonly sockets = new Set<net.Socket>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -18,11 +19,16 @@ export class HostPortForwarders {
     if (this.servers.has(key)) return;
     const server = net.createServer((inbound) => {
       const outbound = net.connect({ host: '127.0.0.1', port });
+      this.sockets.add(inbound).add(outbound);
       inbound.pipe(outbound).pipe(inbound);
       const close = () => {
         inbound.destroy();
         outbound.destroy();
+        this.sockets.delete(inbound);
+        this.sockets.delete(outbound);
       };
+      inbound.on('close', close);
+      outbound.on('close', close);
       inbound.on('error', close);
       outbound.on('error', close);
     });
@@ -42,6 +48,8 @@ export class HostPortForwarders {
   }
 
   async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
     await Promise.all([...this.servers.values()].map((s) => new Promise((r) => s.close(r))));
     this.servers.clear();
   }
