@@ -110,6 +110,13 @@ describe.each(['crun', 'runc'] as const)('%s through CliOciRuntime (real kernel)
   });
 
   it('blocks user namespaces through seccomp, and seccomp=unconfined lifts it', async () => {
+    const { id, process: p, spec } = await h.start({ cmd: ['unshare', '-U', 'true'] });
+    // crun gets the filter precompiled (once per profile); runc compiles the profile itself.
+    expect(spec.annotations?.['run.oci.seccomp_bpf_data'] !== undefined).toBe(runtimeName === 'crun');
+    const [stderr, status] = await Promise.all([collect(p.stderr), p.exited, collect(p.stdout)]);
+    await h.rootfs.release(id);
+    expect(status.exitCode).not.toBe(0);
+    expect(stderr).toMatch(/Operation not permitted/);
     const confined = await runToEnd({ cmd: ['unshare', '-U', 'true'] });
     expect(confined.status.exitCode).not.toBe(0);
     expect(confined.stderr).toMatch(/Operation not permitted/);

@@ -116,7 +116,7 @@ export class RuntimeHarness {
   async bundle(id: string, overrides: Partial<ContainerSpec>): Promise<OciSpec> {
     const container = minimalContainerSpec(overrides);
     const rootfs = await this.rootfs.prepare(id, [this.chainId]);
-    const spec = buildOciSpec(container, {
+    const spec: OciSpec = buildOciSpec(container, {
       containerId: id,
       rootfsPath: rootfs.mountpoint,
       user: await resolveUser(rootfs.mountpoint, container.user, container.groupAdd),
@@ -124,8 +124,9 @@ export class RuntimeHarness {
       cgroupsPath: cgroupsPathFor(this.engine, id),
       host: { arch: process.arch, kernel: release(), hostname: hostname() },
     });
-    await writeBundle(this.bundleDir(id), spec);
-    return spec;
+    const prepared = (await this.runtime.prepareSpec?.(spec)) ?? spec;
+    await writeBundle(this.bundleDir(id), prepared);
+    return prepared;
   }
 
   /** Polls until the runtime reports the container running; remembers the init pid. */

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { RuntimeName } from '../config.js';
+import type { OciSpec } from './oci-spec-types.js';
 
 export interface ExitStatus {
   /** The container process's exit code; 128+N when it died of signal N (Docker's convention). */
@@ -59,4 +60,9 @@ export interface OciRuntime {
   list(): Promise<RuntimeState[]>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
+  /**
+   * Optional runtime-specific finishing of a config.json before the bundle is written (crun: a
+   * precompiled seccomp filter, which saves 10–20 ms per start). Callers that skip it still work.
+   */
+  prepareSpec?(spec: OciSpec): Promise<OciSpec>;
 }

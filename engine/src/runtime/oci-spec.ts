@@ -199,7 +199,14 @@ export function buildOciSpec(spec: ContainerSpec, inputs: OciSpecInputs): OciSpe
     },
   };
   if (spec.domainname) oci.domainname = spec.domainname;
-  if (inputs.annotations) oci.annotations = { ...inputs.annotations };
+  if (inputs.annotations) {
+    // crun reads run.oci.* annotations as instructions (e.g. a raw seccomp filter replacing the
+    // profile): only the runtime driver itself may add them.
+    const reserved = Object.keys(inputs.annotations).filter((k) => k.startsWith('run.oci.'));
+    if (reserved.length > 0)
+      throw new InvalidArgumentError(`annotation ${reserved.join(', ')} is reserved for the runtime`);
+    oci.annotations = { ...inputs.annotations };
+  }
   return oci;
 }
 
