@@ -41,10 +41,15 @@ export interface ImageStore {
    * `docker rmi` semantics: a name untags (and deletes the image when it was the last name); an ID
    * deletes the image, refusing (ConflictError) if several names point at it unless `force`.
    * `inUse(id)` tells whether a container uses it (ConflictError unless `force`).
-   * Snapshots no image references any longer are released through `releaseLayers`.
+   * Deleting snapshots and blobs no image references any longer is the ImageService's job.
    */
   remove(
     ref: string,
-    options: { force?: boolean; inUse?: (id: Digest) => Promise<boolean> },
+    options: {
+      force?: boolean;
+      inUse?: (id: Digest) => Promise<boolean>;
+      /** Keep untagged parents the deletion leaves without children (`docker rmi --no-prune`). */
+      noprune?: boolean;
+    },
   ): Promise<ImageDeleteItem[]>;
 }
