@@ -46,6 +46,16 @@ export async function waitUntilReady(
   } catch (err) {
     // A strategy interrupted by the exit watcher reports the exit, not the abort.
     if (controller.signal.aborted) throw controller.signal.reason;
+    // A strategy that failed because the container died (its log stream ended, its port closed)
+    // reports the exit too: that is the cause worth reading.
+    if (!strategy.expectsExit) {
+      const state = await inspectContainer(runtime.client, containerId)
+        .then((i) => i.State)
+        .catch(() => undefined);
+      if (state && !state.Running && (state.Status === 'exited' || state.Status === 'dead')) {
+        throw new ContainerExitedError(state.ExitCode, state.OOMKilled);
+      }
+    }
     throw err;
   } finally {
     watch.abort();

@@ -85,7 +85,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Skiff
     lockDir: options.lockDir ?? defaultLockDir(env),
   });
   if (options.handleSignals ?? true) {
-    const uninstall = installSignalCleanup(() => session.reapNow(), runtime.logger);
+    const uninstall = installSignalCleanup(() => session.close(), runtime.logger);
     runtime.onClose(async () => uninstall());
   }
   logger.debug({ explanation }, 'runtime ready');
