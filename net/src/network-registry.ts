@@ -44,16 +44,27 @@ export interface NetworkRegistryDeps {
  * the route and never picks an overlapping subnet.
  */
 export class NetworkRegistry {
+  /** name → id as last listed: lets `resolve` read one file instead of all; always verified. */
+  private readonly idsByName = new Map<string, string>();
+
   constructor(private readonly deps: NetworkRegistryDeps) {}
 
   async list(): Promise<StoredNetwork[]> {
-    return this.deps.store.list();
+    const all = await this.deps.store.list();
+    this.idsByName.clear();
+    for (const n of all) this.idsByName.set(n.name, n.id);
+    return all;
   }
 
   /** Full id, then exact name, then a unique id prefix (Docker's order). */
   async resolve(ref: string): Promise<StoredNetwork> {
     // `NetworkMode: "default"` (what the docker CLI sends) is the default bridge on Linux.
     if (ref === 'default') ref = BuiltInNetwork.Bridge;
+    const byId = await this.deps.store.get(ref);
+    if (byId) return byId;
+    const cached = this.idsByName.get(ref);
+    const byName = cached === undefined ? undefined : await this.deps.store.get(cached);
+    if (byName?.name === ref) return byName;
     const all = await this.list();
     const found =
       all.find((n) => n.id === ref) ??

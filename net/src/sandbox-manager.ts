@@ -224,9 +224,27 @@ export class SandboxManager {
       );
     }
     record.netns = this.deps.names.netns(request.containerId);
-    let publication: Publication | undefined;
+    const live: LiveSandbox = {
+      record,
+      publication: undefined,
+      files: { hosts: '', hostname: '', resolvConf: '' },
+      netnsPath: this.deps.host.netnsPath(record.netns),
+    };
     let planned: PlannedEndpoint[] = [];
     try {
+      // Ports first: a taken host port fails the request before anything else is made. The
+      // proxies look their target up per connection, so they need no address yet.
+      if (mode.kind === 'bridge' && request.ports.length > 0) {
+        live.publication = await this.deps.publisher.publish(
+          request.ports,
+          (port) => () => {
+            const ep = live.record.endpoints[0];
+            return ep ? { host: ep.ipAddress, port } : undefined;
+          },
+          this.deps.publishOnBridgeGateway ? await this.defaultGateway() : [],
+        );
+        record.ports = live.publication.ports;
+      }
       // The record is written before any kernel work; after a crash, recovery finds what it names.
       planned = await this.planner.plan(
         record,
@@ -237,24 +255,7 @@ export class SandboxManager {
           await this.deps.store.put(record);
         },
       );
-      const live: LiveSandbox = {
-        record,
-        publication: undefined,
-        files: renderSandboxFiles(record, await this.deps.readHostFiles()),
-        netnsPath: this.deps.host.netnsPath(record.netns),
-      };
-      if (mode.kind === 'bridge' && request.ports.length > 0) {
-        publication = await this.deps.publisher.publish(
-          request.ports,
-          (port) => () => {
-            const ep = live.record.endpoints[0];
-            return ep ? { host: ep.ipAddress, port } : undefined;
-          },
-          this.deps.publishOnBridgeGateway ? await this.defaultGateway() : [],
-        );
-        live.publication = publication;
-        record.ports = publication.ports;
-      }
+      const hostFiles = this.deps.readHostFiles();
       const nsOps: NetnsOp[] = [{ op: 'link-up', name: 'lo' }, ...planned.flatMap((p) => p.nsOps)];
       const open = firstOpen(record.endpoints);
       if (open) nsOps.push({ op: 'default-route', via: open.gateway, dev: open.ifname });
@@ -263,7 +264,7 @@ export class SandboxManager {
         ...planned.flatMap((p) => p.hostOps),
       ]);
       await this.deps.host.applyInNetns(record.netns, nsOps);
-      await this.deps.store.put(record);
+      live.files = renderSandboxFiles(record, await hostFiles);
       for (const ep of record.endpoints) this.registerNames(record, ep);
       this.deps.logger.info(
         {
@@ -279,7 +280,7 @@ export class SandboxManager {
         { container: request.containerId, err: errorMessage(err) },
         'sandbox creation failed; rolling back',
       );
-      await publication?.close();
+      await live.publication?.close();
       this.deps.table.remove(request.containerId);
       await this.deps.host.deleteNetns(record.netns).catch(() => {});
       record.endpoints = planned.map((p) => p.stored);

@@ -41,7 +41,7 @@ export class LeaseStore {
     requested?: string,
   ): Promise<string> {
     const dir = path.join(this.dir, networkId);
-    await mkdir(dir, { recursive: true });
+    if (!this.cursors.has(networkId)) await mkdir(dir, { recursive: true });
     const { first, last } = usableRange(subnet);
     if (requested !== undefined) {
       const address = parseIpv4(requested);
@@ -57,18 +57,21 @@ export class LeaseStore {
       }
       return requested;
     }
-    const taken = new Set(await readdir(dir));
     const span = last - first + 1;
     const start = this.cursors.get(networkId) ?? first;
+    // Usually the address at the cursor is free: try it directly, and list the directory only
+    // when it is not (another process leased it, or the walk wrapped around).
+    let taken: Set<string> | undefined;
     for (let i = 0; i < span; i++) {
       const address = first + ((start - first + i) % span);
       if (address === gateway) continue;
       const ip = formatIpv4(address);
-      if (taken.has(ip)) continue;
+      if (taken?.has(ip)) continue;
       if (await this.tryTake(dir, ip, holder)) {
         this.cursors.set(networkId, address + 1 > last ? first : address + 1);
         return ip;
       }
+      taken ??= new Set(await readdir(dir));
     }
     throw new ConflictError(
       `no available IPv4 addresses on network ${networkName}: remove containers or use a larger subnet`,
@@ -104,7 +107,11 @@ export class LeaseStore {
 
   private async tryTake(dir: string, ip: string, holder: LeaseHolder): Promise<boolean> {
     try {
-      const fh = await open(path.join(dir, ip), 'wx', 0o644);
+      const fh = await open(path.join(dir, ip), 'wx', 0o644).catch(async (err: unknown) => {
+        if (!isErrno(err, 'ENOENT')) throw err;
+        await mkdir(dir, { recursive: true });
+        return open(path.join(dir, ip), 'wx', 0o644);
+      });
       try {
         await fh.writeFile(JSON.stringify(holder));
       } finally {

@@ -34,6 +34,17 @@ export class NetworkStore {
     return records.sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
   }
 
+  /** One record by id (64 hex digits; anything else is not an id and is not looked up). */
+  async get(id: string): Promise<StoredNetwork | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
+    try {
+      return JSON.parse(await readFile(path.join(this.dir, `${id}.json`), 'utf8')) as StoredNetwork;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+  }
+
   async put(record: StoredNetwork): Promise<void> {
     await writeJsonAtomic(path.join(this.dir, `${record.id}.json`), record);
   }
