@@ -184,6 +184,7 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
     cgroups: ctx.cgroups,
     placement: live.placement!,
     runtime: ctx.deps.runtime,
+    ...stateFileOf(ctx, record.id),
     logger: log,
     now: ctx.now,
   });
@@ -298,6 +299,14 @@ async function handleExit(
   }
   if (!live.removing)
     ctx.track('saving the container record', ctx.store.save(record), { containerId: record.id });
+}
+
+/** crun keeps `<stateRoot>/<id>/status`; a runtime without a known state root skips that wait. */
+function stateFileOf(ctx: ContainerContext, id: string): { stateFile?: string } {
+  const root = (ctx.deps.runtime as { stateRoot?: unknown }).stateRoot;
+  return ctx.deps.runtime.name === 'crun' && typeof root === 'string'
+    ? { stateFile: path.join(root, id, 'status') }
+    : {};
 }
 
 /** Resolves after the run's exit was handled; no-op when not running. */

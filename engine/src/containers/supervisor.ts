@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile, readlink } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logger.js';
@@ -35,6 +35,11 @@ export interface SupervisorOptions {
   cgroups: ContainerCgroups;
   placement: CgroupPlacement;
   runtime: OciRuntime;
+  /**
+   * The runtime's state file for this container (`<root>/<id>/status` for crun). crun writes it
+   * only after the init exec'd, and `crun exec` fails until it exists, so `started` waits for it.
+   */
+  stateFile?: string;
   logger: Logger;
   /** Nanoseconds since the epoch. */
   now: () => bigint;
@@ -197,24 +202,38 @@ export class Supervisor {
     return { exitCode, oomKilled, error, finishedAt: this.options.now() };
   }
 
-  /** The init is the runtime's child: `/proc/<crun>/task/<crun>/children` names it without spawning `crun state`. */
+  /**
+   * The init is the runtime's child: `/proc/<crun>/task/<crun>/children` names it without
+   * spawning `crun state`. `started` settles only once that child has exec'd the container's
+   * program (its `exe` is no longer the runtime's), like `runc start` returning after the exec:
+   * until then crun holds signals blocked and an exec into the container would race its setup,
+   * so a stop or exec right after start would misbehave.
+   */
   private async findPid(): Promise<void> {
     const crunPid = this.process.pid;
     const deadline = Date.now() + PID_WAIT_MS;
+    const runtimeExe = await readlink(`/proc/${crunPid}/exe`).catch(() => '');
     let delay = 0;
     while (!this.done && Date.now() < deadline) {
       const text = await readFile(`/proc/${crunPid}/task/${crunPid}/children`, 'utf8').catch(() => '');
       const child = Number(text.trim().split(/\s+/)[0]);
       if (child > 0) {
         this.pid = child;
-        return;
+        const exe = await readlink(`/proc/${child}/exe`).catch(() => '');
+        const stateReady =
+          !this.options.stateFile ||
+          (await access(this.options.stateFile).then(
+            () => true,
+            () => false,
+          ));
+        if (exe !== '' && exe !== runtimeExe && stateReady) return;
       }
       const exitedFirst = await Promise.race([
         this.exited.then(() => true),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), delay)),
       ]);
       if (exitedFirst) return;
-      delay = Math.min(delay + 1, 5);
+      delay = Math.min(delay + 1, 2);
     }
     if (!this.done) {
       const state = await this.options.runtime.state(this.options.id).catch(() => undefined);

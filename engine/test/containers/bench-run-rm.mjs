@@ -1,0 +1,142 @@
+// Container start speed through the ContainerService (no HTTP): `run --rm true` as
+// create + start + wait(next-exit) + remove, sequentially and 20 at once. Real crun, overlayfs,
+// cgroups; a busybox rootfs as the only layer. Uses the built engine: run `npx tsc -b engine` first.
+// Needs root.   node engine/test/containers/bench-run-rm.mjs [iterations] [network-mode]
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = (p) => fileURLToPath(new URL(`../../dist/${p}`, import.meta.url));
+const { loadEngineConfig } = await import(dist('config.js'));
+const { createContainerService } = await import(dist('containers/local-container-service.js'));
+const { sha256 } = await import(dist('content/digest.js'));
+const { EventBus } = await import(dist('events/event-bus.js'));
+const { silentLogger } = await import(dist('logger.js'));
+const { SystemMounter } = await import(dist('os/system-mounter.js'));
+const { createOciRuntime } = await import(dist('runtime/create-oci-runtime.js'));
+const { OverlayRootfsManager } = await import(dist('snapshots/overlay-rootfs.js'));
+
+const iterations = Number(process.argv[2] ?? 50);
+const networkMode = process.argv[3] ?? 'none';
+const warmup = 5;
+
+const stats = (samples) => {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+  return { median: at(0.5), p95: at(0.95) };
+};
+const fmt = (label, samples) => {
+  const { median, p95 } = stats(samples);
+  console.log(
+    `${label.padEnd(44)} median ${median.toFixed(2).padStart(7)} ms   p95 ${p95.toFixed(2).padStart(7)} ms   (n=${samples.length})`,
+  );
+};
+
+const base = await mkdtemp('/dev/shm/skiff-bench-ct-');
+const root = path.join(base, 'root');
+const scratchDir = path.join(base, 'scratch');
+const engineName = `bench-${process.pid}`;
+const snapshots = path.join(root, 'snapshots');
+const layer = path.join(snapshots, 'busybox');
+for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev'])
+  await mkdir(path.join(layer, d), { recursive: true });
+await copyFile('/usr/bin/busybox', path.join(layer, 'bin', 'busybox'));
+for (const a of execFileSync('/usr/bin/busybox', ['--list'], { encoding: 'utf8' })
+  .split('\n')
+  .filter(Boolean)) {
+  if (a !== 'busybox') await symlink('busybox', path.join(layer, 'bin', a));
+}
+await writeFile(path.join(layer, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+await writeFile(path.join(layer, 'etc', 'group'), 'root:x:0:\n');
+const chainId = sha256('bench-busybox');
+const info = { chainId, size: 0, createdAt: 0 };
+const snapshotter = {
+  root: snapshots,
+  ensure: async () => info,
+  stat: async (c) => (c === chainId ? info : undefined),
+  dir: () => layer,
+  lowerName: () => 'busybox',
+  list: async () => [info],
+  remove: async () => {},
+};
+const image = {
+  id: sha256('bench-config'),
+  config: {
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Cmd: ['true'] },
+    rootfs: { type: 'layers', diff_ids: [chainId] },
+  },
+  layers: [{ diffId: chainId, chainId, size: 0 }],
+  repoTags: ['docker.io/library/busybox:latest'],
+  repoDigests: [],
+  addedAt: 0,
+  size: 0,
+};
+const imageStore = { get: async () => image, find: async () => image, list: async () => [image] };
+const logger = silentLogger();
+const mounter = new SystemMounter();
+const config = loadEngineConfig(
+  {},
+  { root, stateDir: path.join(root, 'engines', engineName), scratchDir, engineName },
+);
+const service = await createContainerService({
+  config,
+  logger,
+  imageStore,
+  snapshotter,
+  rootfs: new OverlayRootfsManager({ scratchDir, snapshotter, mounter, logger }),
+  runtime: await createOciRuntime({ name: 'crun', scratchDir, logger }),
+  events: new EventBus(),
+});
+
+const phases = { create: [], start: [], wait: [], remove: [], total: [] };
+async function runRm() {
+  const t0 = performance.now();
+  const { id } = await service.create({ image: 'busybox', cmd: ['true'], networkMode });
+  const t1 = performance.now();
+  const exited = service.wait(id, 'next-exit');
+  await service.start(id);
+  const t2 = performance.now();
+  const { statusCode } = await exited;
+  if (statusCode !== 0) throw new Error(`exit ${statusCode}`);
+  const t3 = performance.now();
+  await service.remove(id);
+  const t4 = performance.now();
+  return { create: t1 - t0, start: t2 - t1, wait: t3 - t2, remove: t4 - t3, total: t4 - t0 };
+}
+
+try {
+  for (let i = 0; i < warmup; i++) await runRm();
+  for (let i = 0; i < iterations; i++) {
+    const r = await runRm();
+    for (const k of Object.keys(phases)) phases[k].push(r[k]);
+  }
+  console.log(`run --rm true through ContainerService, network ${networkMode}, crun ${process.arch}`);
+  for (const k of Object.keys(phases)) fmt(`  ${k}`, phases[k]);
+  const concurrent = [];
+  for (let round = 0; round < 5; round++) {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 20 }, () => runRm()));
+    concurrent.push(performance.now() - t0);
+  }
+  fmt('20 concurrent run --rm true (total)', concurrent);
+  const stopTimes = [];
+  for (let i = 0; i < 10; i++) {
+    const { id } = await service.create({
+      image: 'busybox',
+      cmd: ['sh', '-c', "trap 'exit 0' TERM; sleep 60 & wait"],
+      networkMode,
+    });
+    await service.start(id);
+    const t0 = performance.now();
+    await service.stop(id, { timeoutSeconds: 10 });
+    stopTimes.push(performance.now() - t0);
+    await service.remove(id);
+  }
+  fmt('stop (shell that exits on SIGTERM)', stopTimes);
+} finally {
+  await service.close();
+  await rm(base, { recursive: true, force: true });
+}
