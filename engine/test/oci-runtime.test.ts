@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from '../src/runtime/capabilities.js';
+import {
+  ALL_CAPABILITIES,
+  DEFAULT_CAPABILITIES,
+  readBoundingCapabilities,
+} from '../src/runtime/capabilities.js';
 import { buildExecProcess } from '../src/runtime/oci-spec.js';
 import { collect, RuntimeHarness } from './runtime-harness.js';
 
@@ -95,6 +99,23 @@ describe.each(['crun', 'runc'] as const)('%s through CliOciRuntime (real kernel)
     });
     const expected = [...DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_CHOWN'), 'CAP_NET_ADMIN'];
     expect(tweaked.stdout.trim()).toBe(`CapEff:\t${capMask(expected)}`);
+  });
+
+  it('gives a privileged container every capability, the host devices and unmasked /proc', async () => {
+    const r = await runToEnd({
+      privileged: true,
+      cmd: [
+        'sh',
+        '-c',
+        'grep CapEff /proc/self/status; test -c /dev/kmsg && echo kmsg; wc -c < /proc/interrupts; unshare -U true && echo userns',
+      ],
+    });
+    const [caps, kmsg, interrupts, userns] = r.stdout.trim().split('\n');
+    // Everything the engine itself may hold (this VM's bounding set lacks CAP_SYS_RESOURCE).
+    expect(caps).toBe(`CapEff:\t${capMask((await readBoundingCapabilities()) ?? [])}`);
+    expect(kmsg).toBe('kmsg');
+    expect(Number(interrupts)).toBeGreaterThan(0);
+    expect(userns).toBe('userns');
   });
 
   it('masks kernel files and keeps /proc/sys read-only', async () => {

@@ -7,8 +7,10 @@ import type { RuntimeName } from '../src/config.js';
 import type { ContainerSpec } from '../src/containers/container-spec.js';
 import { type Digest, sha256 } from '../src/content/digest.js';
 import { silentLogger } from '../src/logger.js';
+import { listHostDevices } from '../src/os/host-devices.js';
 import { SystemMounter } from '../src/os/system-mounter.js';
 import { writeBundle } from '../src/runtime/bundle.js';
+import { readBoundingCapabilities } from '../src/runtime/capabilities.js';
 import { createOciRuntime } from '../src/runtime/create-oci-runtime.js';
 import type { CliOciRuntime } from '../src/runtime/crun-runtime.js';
 import { minimalContainerSpec } from '../src/runtime/minimal-container-spec.js';
@@ -122,7 +124,13 @@ export class RuntimeHarness {
       user: await resolveUser(rootfs.mountpoint, container.user, container.groupAdd),
       etcFiles: {},
       cgroupsPath: cgroupsPathFor(this.engine, id),
-      host: { arch: process.arch, kernel: release(), hostname: hostname() },
+      host: {
+        arch: process.arch,
+        kernel: release(),
+        hostname: hostname(),
+        boundingCapabilities: await readBoundingCapabilities(),
+        ...(container.privileged ? { devices: await listHostDevices() } : {}),
+      },
     });
     const prepared = (await this.runtime.prepareSpec?.(spec)) ?? spec;
     await writeBundle(this.bundleDir(id), prepared);

@@ -1,8 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ALL_CAPABILITIES,
+  capabilitiesFromMask,
   DEFAULT_CAPABILITIES,
   normalizeCapability,
+  readBoundingCapabilities,
   resolveCapabilities,
 } from './capabilities.js';
 
@@ -36,5 +41,27 @@ describe('resolveCapabilities', () => {
 
   it('rejects unknown names', () => {
     expect(() => normalizeCapability('CAP_FLY')).toThrow(/unknown capability: "CAP_FLY"/);
+  });
+});
+
+describe('bounding set', () => {
+  it('decodes /proc status masks', () => {
+    expect(capabilitiesFromMask('0000000000000003')).toEqual(['CAP_CHOWN', 'CAP_DAC_OVERRIDE']);
+    expect(capabilitiesFromMask('000001ffffffffff')).toEqual([...ALL_CAPABILITIES]);
+  });
+
+  it('limits privileged and ALL to what the engine holds', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'skiff-caps-'));
+    try {
+      await writeFile(path.join(dir, 'status'), 'Name:\tnode\nCapBnd:\t000001fffeffffff\n');
+      const bounding = await readBoundingCapabilities(path.join(dir, 'status'));
+      expect(bounding).not.toContain('CAP_SYS_RESOURCE');
+      expect(bounding).toHaveLength(40);
+      expect(resolveCapabilities([], [], true, bounding)).toEqual(bounding);
+      expect(resolveCapabilities(['ALL'], ['CHOWN'], false, bounding)).toHaveLength(39);
+      expect(await readBoundingCapabilities(path.join(dir, 'missing'))).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../errors.js';
 
 /** Every capability of Linux 5.9+, in bit order (capability.h); CAP_LAST_CAP is 40. */
@@ -81,22 +82,47 @@ export function allCapabilities(lastCap: number = ALL_CAPABILITIES.length - 1): 
   return ALL_CAPABILITIES.slice(0, lastCap + 1);
 }
 
+/** The capabilities in a `/proc/<pid>/status` hex mask (`CapBnd:` etc.). */
+export function capabilitiesFromMask(hex: string): string[] {
+  const mask = BigInt(`0x${hex.trim() || '0'}`);
+  return ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}
+
+/**
+ * The engine's own bounding set: what a privileged container can really get. A runtime asked for
+ * more fails with `capset: Operation not permitted` (seen in VMs and nested containers that drop
+ * e.g. CAP_SYS_RESOURCE).
+ */
+export async function readBoundingCapabilities(
+  statusPath = '/proc/self/status',
+): Promise<string[] | undefined> {
+  const status = await readFile(statusPath, 'utf8').catch(() => '');
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return hex === undefined ? undefined : capabilitiesFromMask(hex);
+}
+
+/** `all` is either the kernel's last capability number or the exact list available (bounding set). */
+function everything(all: number | readonly string[] | undefined): string[] {
+  return typeof all === 'object' ? [...all] : allCapabilities(all);
+}
+
 /**
  * Docker's TweakCapabilities: privileged gets everything; `--cap-add ALL` gives everything except
  * the drops; `--cap-drop ALL` keeps only the adds; otherwise defaults minus drops plus adds.
+ * "Everything" is `all`: the engine's bounding set when known, else every capability of the kernel.
  */
 export function resolveCapabilities(
   capAdd: readonly string[],
   capDrop: readonly string[],
   privileged: boolean,
-  lastCap?: number,
+  all?: number | readonly string[],
 ): string[] {
-  const all = allCapabilities(lastCap);
-  if (privileged) return all;
+  const every = everything(all);
+  if (privileged) return every;
   const adds = capAdd.map(normalizeCapability);
   const drops = capDrop.map(normalizeCapability);
   let caps: string[];
-  if (adds.includes('ALL')) caps = all.filter((c) => !drops.includes(c));
+  if (adds.includes('ALL')) caps = every.filter((c) => !drops.includes(c));
   else if (drops.includes('ALL')) caps = adds;
   else caps = [...DEFAULT_CAPABILITIES.filter((c) => !drops.includes(c)), ...adds];
   return [...new Set(caps.filter((c) => c !== 'ALL'))];

@@ -1,6 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { arch, hostname, release } from 'node:os';
 import { listHostDevices } from '../os/host-devices.js';
+import { readBoundingCapabilities } from './capabilities.js';
 import type { HostFacts } from './oci-spec.js';
 
 /**
@@ -21,6 +22,8 @@ export async function gatherHostFacts(options: { withDevices?: boolean } = {}): 
       ),
   );
   const facts: HostFacts = { arch: arch(), kernel: release(), hostname: hostname(), swapLimit };
+  const bounding = await readBoundingCapabilities();
+  if (bounding) facts.boundingCapabilities = bounding;
   if (Number.isInteger(lastCap) && lastCap > 0) facts.lastCap = lastCap;
   if (options.withDevices) facts.devices = await listHostDevices();
   return facts;

@@ -49,6 +49,8 @@ export interface HostFacts {
   hostname: string;
   /** `/proc/sys/kernel/cap_last_cap`. */
   lastCap?: number;
+  /** The engine's bounding set (`readBoundingCapabilities`): what privileged containers get. */
+  boundingCapabilities?: string[];
   /** Whether the memory cgroup accounts swap (`memory.memsw.*` on v1). Default true. */
   swapLimit?: boolean;
   /** Host devices given to privileged containers (see `listHostDevices`). */
@@ -77,6 +79,12 @@ export interface OciSpecInputs {
   initPath?: string;
   host: HostFacts;
   annotations?: Record<string, string>;
+}
+
+function availableCapabilities(
+  host: Pick<HostFacts, 'lastCap' | 'boundingCapabilities'>,
+): number | string[] | undefined {
+  return host.boundingCapabilities ?? host.lastCap;
 }
 
 /** The cgroup of a container: under `/skiff/<engine>`, so one engine's leftovers are easy to find. */
@@ -135,7 +143,7 @@ export function buildOciSpec(spec: ContainerSpec, inputs: OciSpecInputs): OciSpe
   const { host } = inputs;
   const security = parseSecurityOptions(spec.securityOpt);
   const privileged = spec.privileged;
-  const caps = resolveCapabilities(spec.capAdd, spec.capDrop, privileged, host.lastCap);
+  const caps = resolveCapabilities(spec.capAdd, spec.capDrop, privileged, availableCapabilities(host));
   const hostNetwork = spec.networkMode === 'host' && !inputs.networkNamespacePath;
   const hostname = spec.hostname || (hostNetwork ? host.hostname : inputs.containerId.slice(0, 12));
   checkSysctls(spec.sysctls, spec.ipcMode === 'host', hostNetwork);
@@ -226,7 +234,11 @@ export interface ExecOptions {
  * The `process.json` for an exec: the container's environment with the exec's Env on top (moby's
  * exec), the container's capabilities and no-new-privileges unless the exec is privileged.
  */
-export function buildExecProcess(container: OciSpec, exec: ExecOptions, lastCap?: number): OciProcess {
+export function buildExecProcess(
+  container: OciSpec,
+  exec: ExecOptions,
+  host?: number | Pick<HostFacts, 'lastCap' | 'boundingCapabilities'>,
+): OciProcess {
   const base = container.process;
   const privileged = exec.privileged === true;
   const env = mergeEnv(base.env, exec.tty ? ['TERM=xterm'] : [], exec.env ?? []);
@@ -237,7 +249,9 @@ export function buildExecProcess(container: OciSpec, exec: ExecOptions, lastCap?
     user: exec.user,
     tty: exec.tty,
     consoleSize: exec.consoleSize,
-    capabilities: privileged ? resolveCapabilities([], [], true, lastCap) : base.capabilities.bounding,
+    capabilities: privileged
+      ? resolveCapabilities([], [], true, typeof host === 'object' ? availableCapabilities(host) : host)
+      : base.capabilities.bounding,
     noNewPrivileges: privileged ? false : base.noNewPrivileges,
     rlimits: base.rlimits,
   });
