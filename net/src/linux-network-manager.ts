@@ -235,8 +235,9 @@ export class LinuxNetworkManager implements NetworkManager {
   async listNetworks(filters: Filters = {}): Promise<NetworkInspect[]> {
     validateFilters(filters, 'list');
     const result: NetworkInspect[] = [];
+    const attached = await this.attachments();
     for (const network of await this.require().registry.list()) {
-      const containers = await this.attachedContainers(network.id);
+      const containers = attached.get(network.id) ?? {};
       if (!matchesListFilters(network, filters, Object.keys(containers).length)) continue;
       result.push({ ...toNetworkRecord(network), containers });
     }
@@ -327,20 +328,26 @@ export class LinuxNetworkManager implements NetworkManager {
 
   /** Containers with a live, unreleased sandbox on the network, from disk (other processes count too). */
   private async attachedContainers(networkId: string): Promise<NetworkInspect['containers']> {
-    const containers: NetworkInspect['containers'] = {};
+    return (await this.attachments()).get(networkId) ?? {};
+  }
+
+  /** Every network's attached containers, from one read of the sandbox records. */
+  private async attachments(): Promise<Map<string, NetworkInspect['containers']>> {
+    const byNetwork = new Map<string, NetworkInspect['containers']>();
     for (const record of await this.sandboxStore.list()) {
       if (record.released || !isAlive(record.owner)) continue;
       for (const e of record.endpoints) {
-        if (e.networkId !== networkId) continue;
+        const containers = byNetwork.get(e.networkId) ?? {};
         containers[record.containerId] = {
           name: record.containerName,
           endpointId: e.endpointId,
           macAddress: e.macAddress,
           ipv4Address: `${e.ipAddress}/${e.prefixLen}`,
         };
+        byNetwork.set(e.networkId, containers);
       }
     }
-    return containers;
+    return byNetwork;
   }
 
   private resolverNetwork(id: string): ResolverNetwork | undefined {

@@ -73,5 +73,9 @@ describe('containers on bridge networks (real namespaces)', () => {
     // Names of another network do not resolve either.
     const lookup = await h.exec(ns(otherNet), ['busybox', 'nslookup', 'srv', otherNet.endpoints[0]!.gateway]);
     expect(lookup.stdout).not.toContain(ip);
+    // Nor does asking the other network's resolver directly (its gateway is a host address).
+    const foreign = await h.exec(ns(otherNet), ['busybox', 'nslookup', 'srv', server.endpoints[0]!.gateway]);
+    expect(foreign.stdout).not.toContain(ip);
+    expect(foreign.stdout + foreign.stderr).toMatch(/REFUSED|can't find|connection refused|timed out/i);
   });
 });
