@@ -1,9 +1,17 @@
 import type { IncomingMessage } from 'node:http';
-import { SessionRoutes } from '../constants.js';
+import { Label, SessionRoutes } from '../constants.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import type { Logger } from '../logger.js';
 import type { Session } from './session.js';
 import { sessionLabels } from './session-labels.js';
+
+function ownerLabels(): Record<string, string> {
+  const labels = sessionLabels('');
+  return {
+    [Label.SessionPid]: labels[Label.SessionPid] ?? '',
+    [Label.SessionHost]: labels[Label.SessionHost] ?? '',
+  };
+}
 
 /**
  * The client side of skiffd's session protocol (core/SESSIONS.md): register, then hold one
@@ -35,7 +43,7 @@ export class EngineSession implements Session {
     try {
       created = await client.json<{ Id: string }>('POST', SessionRoutes.create, {
         versioned: false,
-        body: { GraceMs: graceMs, Labels: sessionLabels('pending') },
+        body: { GraceMs: graceMs, Labels: ownerLabels() },
       });
     } catch (err) {
       logger.debug({ err }, 'engine has no session protocol');
