@@ -234,21 +234,27 @@ describe.each(['crun', 'runc'] as const)('%s through CliOciRuntime (real kernel)
     await h.rootfs.release(id);
   });
 
-  it('runs an exec under a TTY', async () => {
+  it('runs an exec under a TTY that can be resized', async () => {
     const { id, process: init, spec } = await h.start({ cmd: ['sleep', '60'] });
     await h.waitRunning(id);
     const e = h.runtime.exec(
       id,
-      buildExecProcess(spec, { cmd: ['sh', '-c', 'tty; stty size'], user: ROOT_USER, tty: true }),
-      {
-        stdin: false,
+      buildExecProcess(spec, {
+        cmd: ['sh', '-c', 'tty; stty size; read x; stty size'],
+        user: ROOT_USER,
         tty: true,
-        consoleSize: { rows: 20, cols: 70 },
-      },
+      }),
+      { stdin: true, tty: true, consoleSize: { rows: 20, cols: 70 } },
     );
-    const [out, status] = await Promise.all([collect(e.stdout), e.exited]);
+    expect(e.stderr).toBeNull();
+    const output = collect(e.stdout);
+    await sleep(300);
+    e.resize({ rows: 33, cols: 99 });
+    await sleep(300);
+    e.stdin?.write('go\r');
+    const status = await e.exited;
     expect(status.exitCode).toBe(0);
-    expect(out).toMatch(/\/dev\/pts\/\d+\r\n20 70\r\n/);
+    expect(await output).toMatch(/\/dev\/pts\/\d+\r\n20 70\r\ngo\r\n33 99\r\n/);
     await h.runtime.kill(id, 'SIGKILL');
     await init.exited;
     await h.rootfs.release(id);
