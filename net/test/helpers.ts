@@ -96,10 +96,11 @@ export class Harness {
     netns: string,
     url: string,
     attempts = 5,
+    timeoutS = 3,
   ): Promise<{ ok: boolean; body: string; stderr: string }> {
     let last = { code: 1, stdout: '', stderr: '' };
     for (let i = 0; i < attempts; i++) {
-      last = await this.exec(netns, ['timeout', '3', 'busybox', 'wget', '-q', '-O', '-', url]);
+      last = await this.exec(netns, ['timeout', String(timeoutS), 'busybox', 'wget', '-q', '-O', '-', url]);
       if (last.code === 0) return { ok: true, body: last.stdout, stderr: last.stderr };
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -69,7 +69,7 @@ describe('containers on bridge networks (real namespaces)', () => {
 
     // The same probe succeeds from the server's own network, so a failure below is isolation.
     expect((await h.wget(ns(sameNet), `http://${ip}/`)).ok).toBe(true);
-    expect((await h.wget(ns(otherNet), `http://${ip}/`, 1)).ok).toBe(false);
+    expect((await h.wget(ns(otherNet), `http://${ip}/`, 1, 2)).ok).toBe(false);
     // Names of another network do not resolve either.
     const lookup = await h.exec(ns(otherNet), ['busybox', 'nslookup', 'srv', otherNet.endpoints[0]!.gateway]);
     expect(lookup.stdout).not.toContain(ip);
@@ -77,5 +77,38 @@ describe('containers on bridge networks (real namespaces)', () => {
     const foreign = await h.exec(ns(otherNet), ['busybox', 'nslookup', 'srv', server.endpoints[0]!.gateway]);
     expect(foreign.stdout).not.toContain(ip);
     expect(foreign.stdout + foreign.stderr).toMatch(/REFUSED|can't find|connection refused|timed out/i);
+  });
+  it('connects a running container to another network and disconnects it again', async () => {
+    const net = await h.manager();
+    const front = `front-${suffix()}`;
+    const back = `back-${suffix()}`;
+    await net.createNetwork({ name: front });
+    await net.createNetwork({ name: back });
+    const api = await net.createSandbox(
+      sandboxRequest(containerId(), {
+        mode: { kind: 'bridge', endpoints: [{ network: back, aliases: ['api'] }] },
+      }),
+    );
+    const webId = containerId();
+    const web = await net.createSandbox(
+      sandboxRequest(webId, { mode: { kind: 'bridge', endpoints: [{ network: front, aliases: [] }] } }),
+    );
+    const ns = (s: { netnsPath: string | undefined }) => s.netnsPath!.split('/').pop()!;
+    await h.installEtc(ns(web), web);
+    await h.httpServer(ns(api), 'api\n');
+    expect((await h.wget(ns(web), `http://${api.endpoints[0]!.ipAddress}/`, 1, 2)).ok).toBe(false);
+
+    const ep = await net.connect(webId, { network: back, aliases: ['web'] });
+    expect((await h.exec(ns(web), ['ip', '-br', 'addr', 'show', 'eth1'])).stdout).toContain(
+      `${ep.ipAddress}/24`,
+    );
+    // resolv.conf names the first network's resolver; it answers for every network of the container.
+    expect(await h.wget(ns(web), 'http://api/')).toMatchObject({ ok: true, body: 'api\n' });
+    expect(Object.keys((await net.getNetwork(back)).containers)).toContain(webId);
+
+    await net.disconnect(webId, back);
+    expect((await h.exec(ns(web), ['ip', 'link', 'show', 'eth1'])).code).not.toBe(0);
+    expect((await h.wget(ns(web), `http://${api.endpoints[0]!.ipAddress}/`, 1, 2)).ok).toBe(false);
+    expect(Object.keys((await net.getNetwork(back)).containers)).not.toContain(webId);
   });
 });
