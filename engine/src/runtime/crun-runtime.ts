@@ -236,6 +236,22 @@ export class CliOciRuntime implements OciRuntime {
     }
   }
 
+  /**
+   * Removes per-call files (logs, process.json, pid files) a crashed engine left in the work dir.
+   * Call at engine start, before the first run or exec: a runtime still writing to an unlinked
+   * log is unaffected, but a call starting concurrently would lose its files.
+   */
+  async removeStaleCallFiles(): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.workDir);
+    } catch {
+      return 0;
+    }
+    await Promise.all(names.map((n) => rm(path.join(this.workDir, n), { recursive: true, force: true })));
+    return names.length;
+  }
+
   private async simple(verb: string, id: string): Promise<void> {
     checkId(id);
     const result = await this.command([verb, id]);
