@@ -491,7 +491,7 @@ export class LocalContainerService implements ContainerService {
         if (!oci || !live.rootfsPath) throw new ConflictError(`Container ${record.id} is not running`);
         const user = await resolveUser(live.rootfsPath, input.user || record.spec.user, record.spec.groupAdd);
         const facts = await this.ctx.hostFacts.get(false);
-        return buildExecProcess(
+        const proc = buildExecProcess(
           oci,
           {
             cmd: input.cmd,
@@ -504,6 +504,8 @@ export class LocalContainerService implements ContainerService {
           },
           facts.lastCap,
         );
+        if (input.privileged) await this.ctx.hostFacts.limitToBounding(proc.capabilities);
+        return proc;
       },
     };
   }

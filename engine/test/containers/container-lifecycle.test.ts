@@ -73,4 +73,152 @@ describe('container lifecycle (real crun, overlayfs, cgroups)', () => {
     await fx.service.close();
     expect(await fx.leftovers()).toEqual([]);
   });
+
+  it('kills with a signal, waits with each condition, and a wait can be aborted', async () => {
+    const svc = fx.service;
+    const { id } = await svc.create({ image: 'busybox', cmd: ['sleep', '60'], networkMode: 'none' });
+    expect((await svc.wait(id, 'not-running')).statusCode).toBe(0);
+    const ac = new AbortController();
+    const aborted = svc.wait(id, 'next-exit', ac.signal);
+    ac.abort(new Error('client went away'));
+    await expect(aborted).rejects.toThrow('client went away');
+    await svc.start(id);
+    const nextExit = svc.wait(id, 'next-exit');
+    const removed = svc.wait(id, 'removed');
+    await expect(svc.kill(id, 'NOPE')).rejects.toThrow(/Invalid signal/);
+    await svc.kill(id, 'SIGKILL');
+    expect((await nextExit).statusCode).toBe(137);
+    await expect(svc.kill(id)).rejects.toBeInstanceOf(ConflictError);
+    await svc.remove(id);
+    expect((await removed).statusCode).toBe(137);
+  });
+
+  it('restarts, pauses and unpauses, renames, and publishes the events', async () => {
+    const svc = fx.service;
+    const actions: string[] = [];
+    const unsubscribe = fx.events.subscribe((e) => actions.push(e.Action));
+    const { id } = await svc.create({
+      image: 'busybox',
+      cmd: ['sh', '-c', "trap 'exit 0' TERM; echo ready; sleep 60 & wait"],
+      networkMode: 'none',
+      name: `r-${fx.engineName}`,
+    });
+    // The shell installs its trap a moment after start returns (as under Docker): wait for it.
+    const ready = async () => {
+      for (let i = 0; i < 200; i++) {
+        if (
+          (await text(svc.logs(id, { stdout: true, stderr: false, follow: false }))).split('ready').length >
+          runs
+        )
+          return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    let runs = 1;
+    await svc.start(id);
+    await ready();
+    const firstPid = (await svc.inspect(id)).state.pid;
+    await svc.restart(id, { timeoutSeconds: 5 });
+    runs = 2;
+    await ready();
+    const second = await svc.inspect(id);
+    expect(second.state.status).toBe('running');
+    expect(second.state.pid).not.toBe(firstPid);
+    await svc.pause(id);
+    expect((await svc.inspect(id)).state.status).toBe('paused');
+    await expect(svc.pause(id)).rejects.toBeInstanceOf(ConflictError);
+    await svc.unpause(id);
+    await svc.rename(id, `renamed-${fx.engineName}`);
+    expect((await svc.inspect(`renamed-${fx.engineName}`)).id).toBe(id);
+    await expect(svc.inspect(`r-${fx.engineName}`)).rejects.toBeInstanceOf(NotFoundError);
+    await svc.stop(id);
+    unsubscribe();
+    expect(actions).toEqual([
+      'create',
+      'start',
+      'die',
+      'stop',
+      'start',
+      'restart',
+      'pause',
+      'unpause',
+      'rename',
+      'die',
+      'stop',
+    ]);
+  });
+
+  it('lists with all, label, name, status, exited, ancestor, before/since and limit filters', async () => {
+    const svc = fx.service;
+    const mk = async (name: string, labels: Record<string, string>, cmd: string[]) => {
+      const { id } = await svc.create({
+        image: 'busybox',
+        cmd,
+        networkMode: 'none',
+        name: `${name}-${fx.engineName}`,
+        labels,
+      });
+      return id;
+    };
+    const a = await mk('a', { tier: 'web', env: 'prod' }, ['sleep', '60']);
+    const b = await mk('b', { tier: 'web' }, ['sh', '-c', 'exit 2']);
+    const c = await mk('c', { tier: 'db' }, ['true']);
+    await svc.start(a);
+    const bExit = svc.wait(b, 'next-exit');
+    await svc.start(b);
+    await bExit;
+    const ids = async (o: Parameters<typeof svc.list>[0]) => (await svc.list(o)).map((r) => r.id);
+    expect(await ids({ all: false, filters: {} })).toEqual([a]);
+    expect(await ids({ all: true, filters: {} })).toEqual([c, b, a]);
+    expect(await ids({ all: true, filters: { label: ['tier=web'] } })).toEqual([b, a]);
+    expect(await ids({ all: true, filters: { label: ['tier=web', 'env'] } })).toEqual([a]);
+    expect(await ids({ all: true, filters: { name: [`b-${fx.engineName}`] } })).toEqual([b]);
+    expect(await ids({ all: false, filters: { status: ['exited', 'created'] } })).toEqual([c, b]);
+    expect(await ids({ all: true, filters: { exited: ['2'] } })).toEqual([b]);
+    expect(await ids({ all: true, filters: { ancestor: ['busybox'] } })).toEqual([c, b, a]);
+    expect(await ids({ all: true, filters: { before: [c] } })).toEqual([b, a]);
+    expect(await ids({ all: true, filters: { since: [a] } })).toEqual([c, b]);
+    expect(await ids({ all: false, limit: 1, filters: {} })).toEqual([c]);
+    await expect(svc.list({ all: true, filters: { bogus: ['x'] } })).rejects.toThrow(/invalid filter/);
+  });
+
+  it('reports top and stats for a running container', async () => {
+    const svc = fx.service;
+    const { id } = await svc.create({
+      image: 'busybox',
+      cmd: ['sleep', '60'],
+      networkMode: 'none',
+      resources: { memory: 32 * 1024 * 1024 },
+    });
+    await svc.start(id);
+    const top = await svc.top(id);
+    expect(top.titles).toContain('PID');
+    expect(top.processes.some((p) => p.at(-1) === 'sleep 60')).toBe(true);
+    const stats = await svc.stats(id);
+    expect(stats.memoryLimit).toBe(32 * 1024 * 1024);
+    expect(stats.memoryUsage).toBeGreaterThan(0);
+    expect(stats.pids).toBe(1);
+    expect(stats.systemCpuNs).toBeGreaterThan(0);
+  });
+
+  it('prunes stopped containers and removes a session by label', async () => {
+    const svc = fx.service;
+    const session = { 'dev.skiff.session': `s-${fx.engineName}` };
+    const stopped = (await svc.create({ image: 'busybox', cmd: ['true'], networkMode: 'none' })).id;
+    const running = (
+      await svc.create({ image: 'busybox', cmd: ['sleep', '60'], networkMode: 'none', labels: session })
+    ).id;
+    const created = (
+      await svc.create({ image: 'busybox', cmd: ['true'], networkMode: 'none', labels: session })
+    ).id;
+    await svc.start(running);
+    const pruned = await svc.prune({ 'label!': ['dev.skiff.session'] });
+    expect(pruned.deleted).toEqual([stopped]);
+    expect((await svc.removeByLabel('dev.skiff.session', `s-${fx.engineName}`)).sort()).toEqual(
+      [running, created].sort(),
+    );
+    expect(await svc.list({ all: true, filters: {} })).toEqual([]);
+    await svc.close();
+    expect(await fx.leftovers()).toEqual([]);
+  });
 });
