@@ -3,6 +3,27 @@ import path from 'node:path';
 import type { Readable as NodeReadable } from 'node:stream';
 import { InvalidArgumentError, isErrno } from '../errors.js';
 
+function componentRegex(glob: string): RegExp {
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
+  return new RegExp(`^${body}$`);
+}
+
+/** Whether exception pattern `pattern` could match a path under directory `dir` (both relative, `/`-separated). */
+export function mayMatchBelow(pattern: string, dir: string): boolean {
+  const p = pattern.split('/');
+  const d = dir.split('/');
+  for (let i = 0; i < d.length; i++) {
+    const part = p[i];
+    if (part === undefined) return false;
+    if (part === '**') return true;
+    if (!componentRegex(part).test(d[i] ?? '')) return false;
+  }
+  return p.length > d.length;
+}
+
 /**
  * Tars a build context, applying `.dockerignore` on the client side with Docker's semantics
  * (`@balena/dockerignore`, as the engine's CLI does). The Dockerfile and `.dockerignore` are always
@@ -39,7 +60,7 @@ export async function packBuildContext(contextDir: string, dockerfile: string): 
   // A CommonJS module whose types declare `export default`: under NodeNext the function is `.default.default`.
   const dockerignore = ignoreModule.default.default;
   const ig = dockerignore({ ignorecase: false }).add(patterns);
-  const hasExceptions = patterns.some((p) => p.startsWith('!'));
+  const exceptions = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1).replace(/^\/+/, ''));
   const alwaysKept = new Set([
     path.relative(root, dockerfilePath).split(path.sep).join('/'),
     '.dockerignore',
@@ -49,8 +70,13 @@ export async function packBuildContext(contextDir: string, dockerfile: string): 
     ignore: (name: string) => {
       const rel = path.relative(root, name).split(path.sep).join('/');
       if (rel === '' || alwaysKept.has(rel)) return false;
-      if (hasExceptions && statSync(name).isDirectory()) return false;
-      return ig.ignores(rel);
+      if (!ig.ignores(rel)) return false;
+      // An ignored directory is still walked when an exception could match inside it (moby does the same).
+      return !(
+        exceptions.length > 0 &&
+        statSync(name).isDirectory() &&
+        exceptions.some((e) => mayMatchBelow(e, rel))
+      );
     },
     map: (header) => {
       header.uid = 0;

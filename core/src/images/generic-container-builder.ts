@@ -78,7 +78,8 @@ export class GenericContainerBuilder {
       dockerfile: this.dockerfile,
       image,
       buildArgs: this.buildArgs,
-      pull: this.pullPolicy.shouldPull(false),
+      // Asked as if the base images were present: only a policy that always pulls refreshes them.
+      pull: this.pullPolicy.shouldPull(true),
       noCache: !this.cache,
       target: this.target,
       platform: this.platform,
