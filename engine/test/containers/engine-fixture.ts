@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadEngineConfig } from '../../src/config.js';
 import type { ContainerServiceDeps } from '../../src/containers/container-context.js';
@@ -92,7 +92,7 @@ function memoryImageStore(): ImageStore & { images: ImageRecord[] } {
  * and cgroups. `leftovers` lists anything the engine would have leaked.
  */
 export class ContainerEngineFixture {
-  readonly engineName = `ct-${randomBytes(4).toString('hex')}`;
+  readonly engineName: string;
   readonly mounter = new SystemMounter();
   readonly events = new EventBus();
   base = '';
@@ -101,8 +101,14 @@ export class ContainerEngineFixture {
   runtime!: CliOciRuntime;
   images = memoryImageStore();
 
+  /** With `existing`, attaches to another fixture's dirs and engine name (a restarted engine, a child process). */
+  constructor(existing?: { base: string; engineName: string }) {
+    this.engineName = existing?.engineName ?? `ct-${randomBytes(4).toString('hex')}`;
+    if (existing) this.base = existing.base;
+  }
+
   async setup(): Promise<void> {
-    this.base = await mkdtemp('/dev/shm/skiff-ct-');
+    this.base ||= await mkdtemp('/dev/shm/skiff-ct-');
     const root = path.join(this.base, 'root');
     const scratchDir = path.join(this.base, 'scratch');
     const config = loadEngineConfig(
@@ -117,7 +123,9 @@ export class ContainerEngineFixture {
     const logger = silentLogger();
     const snapshotter = dirSnapshotter(path.join(root, 'snapshots'));
     const diffId = sha256(`busybox-${this.engineName}`);
-    await snapshotter.ensure(diffId, (dir) => makeBusyboxRootfs(dir));
+    await snapshotter.ensure(diffId, async (dir) => {
+      if (!(await stat(dir).catch(() => undefined))) await makeBusyboxRootfs(dir);
+    });
     await this.images.put({
       configDigest: sha256(`config-${this.engineName}`),
       config: {
