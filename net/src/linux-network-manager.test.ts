@@ -269,6 +269,12 @@ describe('LinuxNetworkManager with a fake kernel', () => {
     await expect(net.createSandbox(request('f3', { mode: mode('10.98.0.5') }))).rejects.toThrow(
       /not a usable address/,
     );
+    // A restart: release, then at once the same fixed address again, while the kernel still
+    // tears the old veth down (so the old lease is still held).
+    host.netnsTeardownDelayMs = 30;
+    await net.releaseSandbox('f1');
+    const again = await net.createSandbox(request('f1', { mode: mode('10.99.0.50') }));
+    expect(again.endpoints[0]!.ipAddress).toBe('10.99.0.50');
   });
 
   it('leases distinct addresses to concurrent sandboxes', async () => {

@@ -246,15 +246,24 @@ export class SandboxManager {
         record.ports = live.publication.ports;
       }
       // The record is written before any kernel work; after a crash, recovery finds what it names.
-      planned = await this.planner.plan(
-        record,
-        wanted,
-        wanted.map((_, i) => `eth${i}`),
-        async (endpoints) => {
-          record.endpoints = endpoints;
-          await this.deps.store.put(record);
-        },
-      );
+      const plan = () =>
+        this.planner.plan(
+          record,
+          wanted,
+          wanted.map((_, i) => `eth${i}`),
+          async (endpoints) => {
+            record.endpoints = endpoints;
+            await this.deps.store.put(record);
+          },
+        );
+      planned = await plan().catch(async (err: unknown) => {
+        // A restarted container asking for its fixed address again: the address is still held
+        // by its previous sandbox until the kernel dropped that one's veths. Wait for it once.
+        const fixed = wanted.some((w) => w.request.ipv4Address);
+        if (!fixed || !(err instanceof ConflictError)) throw err;
+        await this.deps.background.settle();
+        return plan();
+      });
       const hostFiles = this.deps.readHostFiles();
       const nsOps: NetnsOp[] = [{ op: 'link-up', name: 'lo' }, ...planned.flatMap((p) => p.nsOps)];
       const open = firstOpen(record.endpoints);

@@ -55,13 +55,20 @@ export class FakeHostNet implements HostNet {
     for (const op of ops) this.applyNetns(ns, op);
   }
 
+  /** Like the kernel, the veths of a deleted namespace disappear a little later. */
+  netnsTeardownDelayMs = 0;
+
   async deleteNetns(name: string): Promise<void> {
     const ns = this.namespaces.get(name);
     if (!ns) return;
-    for (const link of ns.links.values()) {
-      if (link.peer && link.peer.netns === undefined) this.links.delete(link.peer.name);
-    }
     this.namespaces.delete(name);
+    const dropVeths = () => {
+      for (const link of ns.links.values()) {
+        if (link.peer && link.peer.netns === undefined) this.links.delete(link.peer.name);
+      }
+    };
+    if (this.netnsTeardownDelayMs > 0) setTimeout(dropVeths, this.netnsTeardownDelayMs);
+    else dropVeths();
   }
 
   netnsPath(name: string): string {
