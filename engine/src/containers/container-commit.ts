@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { MediaType } from '../constants.js';
 import { chainIds } from '../content/digest.js';
 import { InvalidArgumentError } from '../errors.js';
+import { applyConfigChanges } from '../images/config-changes.js';
 import type { ImageConfig, ImageRunConfig } from '../images/image-config.js';
 import type { ImageLayer } from '../images/image-record.js';
 import { applyLayer } from '../layers/apply-layer.js';
@@ -56,9 +57,7 @@ export async function commitContainer(
   if (!rootfs) throw new InvalidArgumentError(`container ${record.id} has no root filesystem to commit`);
   let config: ImageRunConfig = runConfigOf(record, parent.config.config);
   if (input.changes && input.changes.length > 0) {
-    const apply = ctx.deps.applyConfigChanges;
-    if (!apply) throw new InvalidArgumentError('commit changes are not supported by this engine build');
-    config = apply(config, input.changes);
+    config = (ctx.deps.applyConfigChanges ?? applyConfigChanges)(config, input.changes);
   }
 
   const pause = (input.pause ?? true) && record.state.status === 'running';

@@ -49,7 +49,7 @@ export interface ContainerServiceDeps {
   newId?: () => string;
   names?: NameSource;
   hostFacts?: HostFactsCache;
-  /** Applies Dockerfile instructions (`commit --change`) to an image config. */
+  /** Applies `commit --change` instructions; defaults to `images/config-changes.ts`. */
   applyConfigChanges?: (config: ImageRunConfig, changes: readonly string[]) => ImageRunConfig;
 }
 

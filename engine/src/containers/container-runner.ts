@@ -143,7 +143,6 @@ async function buildSpec(
     ...(ctx.deps.initPath ? { initPath: ctx.deps.initPath } : {}),
     host: await ctx.hostFacts.get(spec.privileged),
   });
-  if (spec.privileged) await ctx.hostFacts.limitToBounding(oci.process.capabilities);
   if (placement.memoryOnParent && oci.linux.resources?.memory) {
     // The limit is enforced on the engine's parent cgroup (see ContainerCgroups).
     delete oci.linux.resources.memory.limit;

@@ -491,7 +491,7 @@ export class LocalContainerService implements ContainerService {
         if (!oci || !live.rootfsPath) throw new ConflictError(`Container ${record.id} is not running`);
         const user = await resolveUser(live.rootfsPath, input.user || record.spec.user, record.spec.groupAdd);
         const facts = await this.ctx.hostFacts.get(false);
-        const proc = buildExecProcess(
+        return buildExecProcess(
           oci,
           {
             cmd: input.cmd,
@@ -502,10 +502,8 @@ export class LocalContainerService implements ContainerService {
             consoleSize,
             privileged: input.privileged ?? false,
           },
-          facts.lastCap,
+          facts,
         );
-        if (input.privileged) await this.ctx.hostFacts.limitToBounding(proc.capabilities);
-        return proc;
       },
     };
   }

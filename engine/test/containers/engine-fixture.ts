@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadEngineConfig } from '../../src/config.js';
 import type { ContainerServiceDeps } from '../../src/containers/container-context.js';
@@ -7,83 +8,29 @@ import {
   createContainerService,
   type LocalContainerService,
 } from '../../src/containers/local-container-service.js';
-import { type Digest, sha256 } from '../../src/content/digest.js';
-import { NotFoundError } from '../../src/errors.js';
+import { LocalContentStore } from '../../src/content/local-content-store.js';
 import { EventBus } from '../../src/events/event-bus.js';
-import type { ImageRecord } from '../../src/images/image-record.js';
-import type { ImageStore } from '../../src/images/image-store.js';
+import { importImage } from '../../src/images/import-image.js';
+import { LocalImageStore } from '../../src/images/local-image-store.js';
 import { silentLogger } from '../../src/logger.js';
 import { SystemMounter } from '../../src/os/system-mounter.js';
 import { createOciRuntime } from '../../src/runtime/create-oci-runtime.js';
 import type { CliOciRuntime } from '../../src/runtime/crun-runtime.js';
+import { LocalSnapshotter } from '../../src/snapshots/local-snapshotter.js';
 import { OverlayRootfsManager } from '../../src/snapshots/overlay-rootfs.js';
-import type { SnapshotInfo, Snapshotter } from '../../src/snapshots/snapshotter.js';
+import { runCommand } from '../../src/util/run-command.js';
 import { makeBusyboxRootfs } from '../runtime-harness.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
-/** Snapshot dirs under `root/<hex>`, standing in for the local snapshotter until it lands. */
-function dirSnapshotter(root: string): Snapshotter {
-  const known = new Set<Digest>();
-  const name = (c: Digest) => c.slice(7, 19);
-  const info = (chainId: Digest): SnapshotInfo => ({ chainId, size: 0, createdAt: 0 });
-  return {
-    root,
-    ensure: async (chainId, fill) => {
-      if (!known.has(chainId)) await fill(path.join(root, name(chainId)));
-      known.add(chainId);
-      return info(chainId);
-    },
-    stat: async (c) => (known.has(c) ? info(c) : undefined),
-    dir: (c) => path.join(root, name(c)),
-    lowerName: name,
-    list: async () => [...known].map(info),
-    remove: async (c) => {
-      known.delete(c);
-    },
-  };
-}
-
-/** An in-memory image store, standing in for the local one until it lands. */
-function memoryImageStore(): ImageStore & { images: ImageRecord[] } {
-  const images: ImageRecord[] = [];
-  const find = async (ref: string) =>
-    images.find(
-      (i) =>
-        i.id === ref ||
-        i.id.slice(7).startsWith(ref) ||
-        i.repoTags.some(
-          (t) => t === ref || t === `${ref}:latest` || t.endsWith(`/${ref}`) || t.endsWith(`/${ref}:latest`),
-        ),
-    );
-  return {
-    images,
-    find,
-    get: async (ref) => {
-      const image = await find(ref);
-      if (!image) throw new NotFoundError('image', ref);
-      return image;
-    },
-    list: async () => images,
-    put: async (input) => {
-      const record: ImageRecord = {
-        id: input.configDigest,
-        config: input.config,
-        layers: input.layers,
-        repoTags: input.tags ?? [],
-        repoDigests: [],
-        ...(input.parent ? { parent: input.parent } : {}),
-        addedAt: Date.now(),
-        size: input.layers.reduce((s, l) => s + l.size, 0),
-      };
-      images.push(record);
-      return record;
-    },
-    tag: async () => {},
-    untag: async () => undefined,
-    addRepoDigest: async () => {},
-    remove: async () => [],
-  };
+/** A busybox root filesystem as a tar (the runtime harness's layout: users app and nobody, a non-executable file). */
+async function busyboxTar(work: string): Promise<string> {
+  const dir = path.join(work, 'busybox-rootfs');
+  await makeBusyboxRootfs(dir);
+  const tar = path.join(work, 'busybox.tar');
+  await runCommand('tar', ['--numeric-owner', '-C', dir, '-cf', tar, '.']);
+  await rm(dir, { recursive: true, force: true });
+  return tar;
 }
 
 /**
@@ -99,7 +46,8 @@ export class ContainerEngineFixture {
   deps!: ContainerServiceDeps;
   service!: LocalContainerService;
   runtime!: CliOciRuntime;
-  images = memoryImageStore();
+  images!: LocalImageStore;
+  content!: LocalContentStore;
 
   /** With `existing`, attaches to another fixture's dirs and engine name (a restarted engine, a child process). */
   constructor(existing?: { base: string; engineName: string }) {
@@ -121,23 +69,18 @@ export class ContainerEngineFixture {
       },
     );
     const logger = silentLogger();
-    const snapshotter = dirSnapshotter(path.join(root, 'snapshots'));
-    const diffId = sha256(`busybox-${this.engineName}`);
-    await snapshotter.ensure(diffId, async (dir) => {
-      if (!(await stat(dir).catch(() => undefined))) await makeBusyboxRootfs(dir);
-    });
-    await this.images.put({
-      configDigest: sha256(`config-${this.engineName}`),
-      config: {
-        architecture: 'amd64',
-        os: 'linux',
-        config: { Cmd: ['sh'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
-        rootfs: { type: 'layers', diff_ids: [diffId] },
-        history: [{ created_by: 'busybox' }],
-      },
-      layers: [{ diffId, chainId: diffId, size: 0 }],
-      tags: ['docker.io/library/busybox:latest'],
-    });
+    const snapshotter = await new LocalSnapshotter(path.join(root, 'snapshots')).init();
+    this.images = await new LocalImageStore(path.join(root, 'images')).init();
+    this.content = await new LocalContentStore(path.join(root, 'content')).init();
+    if (!(await this.images.find('busybox'))) {
+      const tar = await busyboxTar(this.base);
+      await importImage(
+        { store: this.images, content: this.content, snapshotter, logger },
+        createReadStream(tar),
+        { ref: 'busybox:latest', changes: ['CMD ["sh"]'] },
+      );
+      await rm(tar);
+    }
     this.runtime = await createOciRuntime({ name: 'crun', scratchDir, logger });
     this.deps = {
       config,
@@ -147,6 +90,7 @@ export class ContainerEngineFixture {
       rootfs: new OverlayRootfsManager({ scratchDir, snapshotter, mounter: this.mounter, logger }),
       runtime: this.runtime,
       events: this.events,
+      content: this.content,
     };
     this.service = await createContainerService(this.deps);
   }
@@ -190,7 +134,7 @@ export class ContainerEngineFixture {
   async teardown(): Promise<void> {
     if (!this.base) return;
     await this.service?.close().catch(() => {});
-    for (const s of await this.runtime.list().catch(() => [])) {
+    for (const s of (await this.runtime?.list().catch(() => [])) ?? []) {
       await this.runtime.kill(s.id, 'SIGKILL', { all: true }).catch(() => {});
       await this.runtime.delete(s.id, { force: true }).catch(() => {});
     }
