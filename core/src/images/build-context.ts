@@ -70,6 +70,8 @@ export async function packBuildContext(contextDir: string, dockerfile: string): 
     ignore: (name: string) => {
       const rel = path.relative(root, name).split(path.sep).join('/');
       if (rel === '' || alwaysKept.has(rel)) return false;
+      // The directories holding the Dockerfile are walked, whatever the patterns say.
+      if ([...alwaysKept].some((kept) => kept.startsWith(`${rel}/`))) return false;
       if (!ig.ignores(rel)) return false;
       // An ignored directory is still walked when an exception could match inside it (moby does the same).
       return !(
