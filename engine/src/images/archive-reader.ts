@@ -1,9 +1,11 @@
+import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import type { ContentStore } from '../content/content-store.js';
 import { type Digest, sha256 } from '../content/digest.js';
 import { DigestMismatchError, InvalidArgumentError, UnsafeArchiveError } from '../errors.js';
 import { confineLinkTarget, normalizeEntryPath, parentOf } from '../layers/archive-path.js';
+import { waitDrain } from '../layers/wait-drain.js';
 
 /** A file of the archive: small ones in memory, large ones already in the content store. */
 export type ArchiveFile = { kind: 'memory'; data: Buffer } | { kind: 'blob'; digest: Digest; size: number };
@@ -139,7 +141,7 @@ export class ArchiveReader {
         const writer = await this.content.writer();
         try {
           for await (const c of stream) {
-            if (!writer.stream.write(c as Buffer)) await new Promise((r) => writer.stream.once('drain', r));
+            if (!writer.stream.write(c as Buffer)) await once(writer.stream, 'drain');
           }
           const info = await writer.commit();
           this.ingested.add(info.digest);
@@ -156,12 +158,7 @@ export class ArchiveReader {
     });
     try {
       for await (const chunk of tar) {
-        if (!parser.write(chunk as Buffer)) {
-          await new Promise<void>((resolve) => {
-            parser.once('drain', resolve);
-            parser.once('close', resolve);
-          });
-        }
+        if (!parser.write(chunk as Buffer)) await waitDrain(parser);
         if (parser.destroyed) break;
       }
       parser.end(undefined);

@@ -32,10 +32,11 @@ export async function ingestLayerBlob(content: ContentStore, source: Readable): 
   counted.catch(() => {});
   try {
     for await (const chunk of source) {
-      const toStore = writer.stream.write(chunk);
-      const toCount = decompressor.write(chunk);
-      if (!toStore) await once(writer.stream, 'drain');
-      if (!toCount) await once(decompressor, 'drain');
+      writer.stream.write(chunk);
+      decompressor.write(chunk);
+      // Either may have drained while the other was awaited: ask each whether it still needs to.
+      if (writer.stream.writableNeedDrain) await once(writer.stream, 'drain');
+      if (decompressor.writableNeedDrain) await once(decompressor, 'drain');
     }
     decompressor.end();
     await counted;

@@ -5,6 +5,7 @@ import { MediaType } from '../constants.js';
 import { type Digest, digestHex, sha256 } from '../content/digest.js';
 import { DigestMismatchError, NotFoundError, SkiffError } from '../errors.js';
 import { createDecompressor } from '../layers/decompress.js';
+import { waitDrain } from '../layers/wait-drain.js';
 import type { ImageLayer, ImageRecord } from './image-record.js';
 import type { ImageServiceDeps } from './image-service-deps.js';
 import { familiarName, familiarRepository, formatReference, parseReference } from './reference.js';
@@ -227,12 +228,7 @@ async function entry(
   const sink = out.entry(base, (err) => settle(err));
   try {
     for await (const chunk of data) {
-      if (!sink.write(chunk as Buffer)) {
-        await new Promise<void>((resolve) => {
-          sink.once('drain', resolve);
-          sink.once('close', resolve);
-        });
-      }
+      if (!sink.write(chunk as Buffer)) await waitDrain(sink);
     }
   } catch (err) {
     sink.destroy(err instanceof Error ? err : new Error(String(err)));

@@ -14,6 +14,7 @@ import {
   WHITEOUT_PREFIX,
 } from './overlay-format.js';
 import { HostSpecialFiles, type SpecialFiles } from './special-files.js';
+import { waitDrain } from './wait-drain.js';
 import type { XattrMap } from './xattr-dump.js';
 
 export interface DiffDirectoryOptions {
@@ -201,13 +202,6 @@ class DirectoryDiffer {
     }
     return pax;
   }
-}
-
-function waitDrain(sink: { once(event: 'drain' | 'close', fn: () => void): unknown }): Promise<void> {
-  return new Promise((resolve) => {
-    sink.once('drain', resolve);
-    sink.once('close', resolve);
-  });
 }
 
 /** glibc's gnu_dev_major/minor for the 64-bit dev_t Node reports. */
