@@ -148,12 +148,7 @@ describe('docker save archives and an independent reader (skopeo)', () => {
     expect(inspect.config.Env).toEqual(['HELLO=world']);
     // skopeo copy re-verifies every blob against its digest.
     const ociDir = path.join(base, 'oci');
-    await runCommand('skopeo', [
-      'copy',
-      '--quiet',
-      `oci-archive:${saved}:1`,
-      `oci:${ociDir}:x`,
-    ]);
+    await runCommand('skopeo', ['copy', '--quiet', `oci-archive:${saved}:1`, `oci:${ociDir}:x`]);
     expect(existsSync(path.join(ociDir, 'index.json'))).toBe(true);
   });
 
