@@ -89,6 +89,21 @@ describe('applyLayer', () => {
     expect((await lstat(path.join(root, 'tmp'))).mode & 0o7777).toBe(0o1777);
   });
 
+  it('gives files exactly their mode whatever the umask would strip', async () => {
+    await apply([
+      { name: 'open', data: 'x', mode: 0o666 },
+      { name: 'closed', data: 'x', mode: 0o400 },
+      { name: 'sticky', data: 'x', mode: 0o1755 },
+      { name: 'setgid', data: 'x', mode: 0o2711 },
+    ]);
+    const modes = await Promise.all(
+      ['open', 'closed', 'sticky', 'setgid'].map(
+        async (n) => (await lstat(path.join(root, n))).mode & 0o7777,
+      ),
+    );
+    expect(modes).toEqual([0o666, 0o400, 0o1755, 0o2711]);
+  });
+
   it('creates missing parent directories and fifos', async () => {
     await apply([
       { name: 'a/b/c/file', data: 'deep' },

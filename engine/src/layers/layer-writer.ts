@@ -93,6 +93,7 @@ export class LayerWriter {
   private failure: unknown;
   private readonly myUid = process.getuid?.() ?? 0;
   private readonly myGid = process.getgid?.() ?? 0;
+  private readonly umask = process.umask();
   /** Bytes of regular file content written. */
   fileBytes = 0;
 
@@ -295,17 +296,19 @@ export class LayerWriter {
 
   private async writeFile(target: string, header: Header, data: EntryData): Promise<void> {
     const size = header.size ?? 0;
+    const attrs = attrsOf(header);
+    // Created with its final permission bits when the umask keeps them: one fchmod less per file.
+    const createMode = attrs.mode & 0o777;
     let fh: FileHandle;
     try {
-      fh = await open(this.abs(target), OPEN_NEW_FILE, 0o600);
+      fh = await open(this.abs(target), OPEN_NEW_FILE, createMode);
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
       await this.remove(target);
-      fh = await open(this.abs(target), OPEN_NEW_FILE, 0o600);
+      fh = await open(this.abs(target), OPEN_NEW_FILE, createMode);
     }
     this.written.add(target);
     this.fileBytes += size;
-    const attrs = attrsOf(header);
     this.recordXattrs(target, header);
     this.current = fh;
     const chunks: Buffer[] = [];
@@ -327,8 +330,10 @@ export class LayerWriter {
     try {
       if (chunks.length === 1) await fh.write(chunks[0] as Buffer);
       else if (chunks.length > 1) await fh.writev(chunks);
-      if (a.uid !== this.myUid || a.gid !== this.myGid) await fh.chown(a.uid, a.gid);
-      await fh.chmod(a.mode);
+      const chown = a.uid !== this.myUid || a.gid !== this.myGid;
+      if (chown) await fh.chown(a.uid, a.gid);
+      // chown clears set-id bits, and the umask may have removed some: then set the mode again.
+      if (chown || (a.mode & this.umask) !== 0 || a.mode > 0o777) await fh.chmod(a.mode);
       await fh.utimes(a.atime, a.mtime);
     } finally {
       await fh.close();
