@@ -24,6 +24,7 @@ import { formatTimestampNano } from './log-format.js';
 import type { LogStore, LogWriter } from './log-store.js';
 import type { NameSource } from './name-generator.js';
 import { RestartBackoff } from './restart-policy.js';
+import { SeccompCache } from './seccomp-cache.js';
 import type { RunResult, Supervisor } from './supervisor.js';
 
 /** What the container service is built from (the composition root passes these). */
@@ -74,6 +75,15 @@ export interface LiveContainer {
   rootfsPath: string | undefined;
 }
 
+/**
+ * crun's state root (`--root`), where it keeps `<id>/status` and `<id>/seccomp.bpf`. Only the
+ * CLI runtime driver exposes it; other runtimes skip what depends on it.
+ */
+export function runtimeStateRoot(runtime: OciRuntime): string | undefined {
+  const root = (runtime as { stateRoot?: unknown }).stateRoot;
+  return runtime.name === 'crun' && typeof root === 'string' ? root : undefined;
+}
+
 const EPOCH_OFFSET_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
 /**
@@ -88,6 +98,7 @@ export class ContainerContext {
   private readonly background = new Set<Promise<unknown>>();
   readonly now: () => bigint;
   readonly newId: () => string;
+  readonly seccomp: SeccompCache;
 
   constructor(
     readonly deps: ContainerServiceDeps,
@@ -102,6 +113,7 @@ export class ContainerContext {
     this.waiters.setMaxListeners(0);
     this.now = deps.now ?? (() => process.hrtime.bigint() + EPOCH_OFFSET_NS);
     this.newId = deps.newId ?? (() => randomBytes(32).toString('hex'));
+    this.seccomp = new SeccompCache(runtimeStateRoot(deps.runtime));
   }
 
   get logger(): Logger {

@@ -5,7 +5,7 @@ import { ConflictError, errorMessage, InvalidArgumentError, NotModifiedError } f
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import type { OciSpec } from '../runtime/oci-spec-types.js';
 import { resolveUser } from '../runtime/user-resolver.js';
-import type { ContainerContext, LiveContainer } from './container-context.js';
+import { type ContainerContext, type LiveContainer, runtimeStateRoot } from './container-context.js';
 import { volumePathsOf } from './container-creator.js';
 import type { ContainerRecord } from './container-record.js';
 import { removeContainer } from './container-remover.js';
@@ -163,6 +163,7 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
   try {
     netns = await prepareNetwork(ctx, record, live);
     const oci = await buildSpec(ctx, record, live, netns);
+    ctx.seccomp.apply(oci);
     const bundle = ctx.bundleDir(record.id);
     await mkdir(bundle, { recursive: true });
     await writeFile(path.join(bundle, 'config.json'), JSON.stringify(oci));
@@ -189,6 +190,12 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
     now: ctx.now,
   });
   live.supervisor = supervisor;
+  if (ctx.seccomp.needs(live.oci!)) {
+    ctx.track(
+      'learning the seccomp filter',
+      ctx.seccomp.learn(live.oci!, record.id, () => supervisor.running, supervisor.started),
+    );
+  }
   Object.assign(record.state, {
     status: 'running',
     pid: 0,

@@ -126,10 +126,16 @@ try {
   for (let i = 0; i < 10; i++) {
     const { id } = await service.create({
       image: 'busybox',
-      cmd: ['sh', '-c', "trap 'exit 0' TERM; sleep 60 & wait"],
+      cmd: ['sh', '-c', "trap 'exit 0' TERM; echo ready; sleep 60 & wait"],
       networkMode,
     });
     await service.start(id);
+    // The shell installs its trap a moment after start (as under Docker); a stop before that is ignored.
+    for (let ready = false; !ready; ) {
+      for await (const c of service.logs(id, { stdout: true, stderr: false, follow: false }))
+        ready ||= String(c.data).includes('ready');
+      if (!ready) await new Promise((r) => setTimeout(r, 2));
+    }
     const t0 = performance.now();
     await service.stop(id, { timeoutSeconds: 10 });
     stopTimes.push(performance.now() - t0);

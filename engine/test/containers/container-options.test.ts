@@ -202,4 +202,19 @@ describe('create options', () => {
     unsubscribe();
     await fx.service.remove(id, { force: true });
   });
+
+  it('confines every container with the default seccomp filter, compiled once and then reused', async () => {
+    const probe = 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status | tr -s "\t" " "';
+    const first = await run(`sleep 0.2; ${probe}`);
+    const second = await run(probe);
+    const unconfined = await run(probe, { securityOpt: ['seccomp=unconfined'] });
+    expect(first.out).toBe('NoNewPrivs: 1\nSeccomp: 2\n');
+    expect(second.out).toBe(first.out);
+    expect(unconfined.out).toBe('NoNewPrivs: 1\nSeccomp: 0\n');
+    const bundle = JSON.parse(
+      await readFile(path.join(fx.base, 'scratch', 'containers', second.id, 'bundle', 'config.json'), 'utf8'),
+    ) as { annotations?: Record<string, string>; linux: { seccomp?: unknown } };
+    expect(bundle.annotations?.['run.oci.seccomp_bpf_data']).toBeTruthy();
+    expect(bundle.linux.seccomp).toBeDefined();
+  });
 });
