@@ -310,10 +310,8 @@ async function handleExit(
 
 /** crun keeps `<stateRoot>/<id>/status`; a runtime without a known state root skips that wait. */
 function stateFileOf(ctx: ContainerContext, id: string): { stateFile?: string } {
-  const root = (ctx.deps.runtime as { stateRoot?: unknown }).stateRoot;
-  return ctx.deps.runtime.name === 'crun' && typeof root === 'string'
-    ? { stateFile: path.join(root, id, 'status') }
-    : {};
+  const root = runtimeStateRoot(ctx.deps.runtime);
+  return root ? { stateFile: path.join(root, id, 'status') } : {};
 }
 
 /** Resolves after the run's exit was handled; no-op when not running. */
