@@ -107,7 +107,7 @@ describe(`GenericContainer on ${process.env.SKIFF_TEST_ENGINE ?? 'docker'}`, () 
       .withDefaultLogDriver()
       .start();
     const out = await c.exec(
-      'cat /bound/bound.txt; grep scratch /proc/mounts | cut -d" " -f3; grep db.example /etc/hosts; ulimit -n; touch /bound/x 2>&1 || echo ro',
+      'cat /bound/bound.txt; awk \'$2=="/scratch"{print $3}\' /proc/mounts; grep db.example /etc/hosts; ulimit -n; touch /bound/x 2>&1 || echo ro',
     );
     expect(out.stdout).toMatch(/^bound\ntmpfs\n10\.1\.2\.3\s+db\.example\n1000\n[\s\S]*ro\n$/);
     const inspect = await inspectContainer(engine.client, c.getId());

@@ -74,6 +74,7 @@ describe('discoverEngine', () => {
 
   it('tells engines apart by their ping headers', () => {
     expect(engineKindFromHeaders(skiffd)).toBe('skiff');
+    expect(engineKindFromHeaders({ server: 'Skiff/0.1.0 (linux)' })).toBe('skiff');
     expect(engineKindFromHeaders(docker)).toBe('docker');
     expect(engineKindFromHeaders({ server: 'Libpod/4.3.1 (linux)' })).toBe('podman');
     expect(engineKindFromHeaders({})).toBe('unknown');

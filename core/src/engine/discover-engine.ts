@@ -42,10 +42,10 @@ export interface DiscoveredEngine {
   startedOnDemand: boolean;
 }
 
-/** Tells skiffd from Docker and Podman by the `/_ping` headers (skiffd sends `Skiff-Version`). */
+/** Tells skiffd from Docker and Podman by the `/_ping` headers (`Skiff-Version`, or `Server: Skiff/...`). */
 export function engineKindFromHeaders(headers: IncomingHttpHeaders): EngineKind {
-  if (headers[Header.SkiffVersion]) return 'skiff';
   const server = String(headers[Header.Server] ?? '').toLowerCase();
+  if (headers[Header.SkiffVersion] || server.startsWith('skiff')) return 'skiff';
   if (server.includes('libpod') || server.includes('podman')) return 'podman';
   if (server.includes('docker')) return 'docker';
   return 'unknown';

@@ -22,16 +22,21 @@ export interface OnDemandOptions {
 /** Finds the `skiffd` bin of the installed `@skiff/engine`, or explains why there is none. */
 export function resolveSkiffd(): { path: string } | { missing: string } {
   const require = createRequire(import.meta.url);
-  let pkgFile: string;
+  let entry: string;
   try {
-    pkgFile = require.resolve('@skiff/engine/package.json');
+    // The package's exports may hide package.json: resolve its entry, then walk up to its root.
+    entry = require.resolve('@skiff/engine');
   } catch {
     return { missing: '@skiff/engine is not installed' };
   }
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { bin?: Record<string, string> | string };
+  let dir = path.dirname(entry);
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    bin?: Record<string, string> | string;
+  };
   const rel = typeof pkg.bin === 'object' ? pkg.bin.skiffd : undefined;
-  if (!rel) return { missing: `@skiff/engine at ${path.dirname(pkgFile)} declares no skiffd bin` };
-  const abs = path.resolve(path.dirname(pkgFile), rel);
+  if (!rel) return { missing: `@skiff/engine at ${dir} declares no skiffd bin` };
+  const abs = path.resolve(dir, rel);
   if (!existsSync(abs)) return { missing: `skiffd bin ${abs} does not exist (is @skiff/engine built?)` };
   return { path: abs };
 }

@@ -6,15 +6,18 @@ import { HostPortForwarders } from './host-port-forwarder.js';
 
 /**
  * `ExtraHosts` entries that make `host.skiff.internal` (and testcontainers'
- * `host.testcontainers.internal`) point at the host. skiffd adds them itself (its net layer maps
- * them to the bridge gateway); Docker and Podman get the network's gateway, or `host-gateway`
- * when the gateway is unknown.
+ * `host.testcontainers.internal`) point at the host. skiffd maps `host.skiff.internal` itself (its
+ * net layer points it at the bridge gateway); the rest get the network's gateway, or Docker's
+ * `host-gateway` when the gateway is unknown.
  */
 export async function hostAliasEntries(
   runtime: SkiffRuntime,
   networkMode: string | undefined,
 ): Promise<string[]> {
-  if (runtime.exposedHostPorts.size === 0 || runtime.engineKind === 'skiff') return [];
+  if (runtime.exposedHostPorts.size === 0) return [];
+  const skiff = runtime.engineKind === 'skiff';
+  // skiffd maps host.skiff.internal itself; the testcontainers spelling is added like on other engines.
+  const aliases = skiff ? HOST_ALIASES.filter((a) => a !== 'host.skiff.internal') : [...HOST_ALIASES];
   let gateway: string | undefined;
   try {
     const network = await inspectNetwork(runtime.client, networkMode ?? 'bridge');
@@ -22,7 +25,9 @@ export async function hostAliasEntries(
   } catch {
     gateway = undefined;
   }
-  return HOST_ALIASES.map((alias) => `${alias}:${gateway ?? 'host-gateway'}`);
+  // `host-gateway` is Docker's (20.10+) and Podman's; skiffd gets an address or nothing.
+  if (!gateway && skiff) return [];
+  return aliases.map((alias) => `${alias}:${gateway ?? 'host-gateway'}`);
 }
 
 /** After start: forward every exposed host port on each gateway the container sees the host at. */

@@ -30,27 +30,39 @@ export async function reapSession(client: EngineClient, sessionId: string): Prom
       return false;
     }
   };
-  const containers = await listContainers(client, filters, { all: true });
+  // Each kind is listed independently: an engine without one of these routes still gets the rest reaped.
+  const list = async <T>(what: string, fn: () => Promise<T[]>): Promise<T[]> => {
+    try {
+      return await fn();
+    } catch (err) {
+      result.errors.push(`listing ${what}: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
+  };
+  const containers = await list('containers', () => listContainers(client, filters, { all: true }));
   await Promise.all(
     containers.map(async (c) => {
       if (await attempt(`container ${c.Id.slice(0, 12)}`, () => removeContainer(client, c.Id)))
         result.containers++;
     }),
   );
-  const networks = await listNetworks(client, filters);
+  const networks = await list('networks', () => listNetworks(client, filters));
   await Promise.all(
     networks.map(async (n) => {
       if (await attempt(`network ${n.Name}`, () => removeNetwork(client, n.Id))) result.networks++;
     }),
   );
-  const volumes = await client.json<WireVolumeList>('GET', '/volumes', { query: { filters } });
-  for (const v of volumes.Volumes ?? []) {
+  const volumes = await list('volumes', async () => {
+    const reply = await client.json<WireVolumeList>('GET', '/volumes', { query: { filters } });
+    return reply.Volumes ?? [];
+  });
+  for (const v of volumes) {
     const removed = await attempt(`volume ${v.Name}`, async () => {
       await client.call('DELETE', `/volumes/${encodeURIComponent(v.Name)}`, { query: { force: true } });
     });
     if (removed) result.volumes++;
   }
-  const images = await listImages(client, filters);
+  const images = await list('images', () => listImages(client, filters));
   for (const image of images) {
     if (await attempt(`image ${image.Id}`, () => removeImage(client, image.Id))) result.images++;
   }
