@@ -8,31 +8,22 @@ import {
   mkdir,
   open,
   readdir,
-  readlink,
   rm,
   symlink,
 } from 'node:fs/promises';
-import path from 'node:path';
 import type { Header } from 'tar-stream';
 import { isErrno, UnsafeArchiveError } from '../errors.js';
-import {
-  baseOf,
-  confineLinkTarget,
-  isAtOrBelow,
-  joinRel,
-  normalizeEntryPath,
-  parentOf,
-} from './archive-path.js';
+import { baseOf, isAtOrBelow, joinRel, normalizeEntryPath, parentOf } from './archive-path.js';
+import { DirResolver, lstatOrUndefined } from './dir-resolver.js';
+import { type Attrs, attrsOf, xattrsOf } from './entry-attrs.js';
 import {
   AUFS_META_PREFIX,
-  isOverlayXattr,
   OPAQUE_WHITEOUT,
   OVERLAY_OPAQUE_XATTR,
-  PAX_XATTR_PREFIX,
   WHITEOUT_PREFIX,
 } from './overlay-format.js';
 import type { SpecialFiles } from './special-files.js';
-import { isValidXattrName, type XattrItem, type XattrMap } from './xattr-dump.js';
+import type { XattrItem, XattrMap } from './xattr-dump.js';
 
 export type WhiteoutMode = 'overlay' | 'flatten';
 
@@ -54,14 +45,6 @@ export interface EntryData extends AsyncIterable<unknown> {
   resume(): unknown;
 }
 
-interface Attrs {
-  mode: number;
-  uid: number;
-  gid: number;
-  atime: Date;
-  mtime: Date;
-}
-
 const OPEN_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const OPEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 /** Files up to this size are gathered and written with one call. */
@@ -69,7 +52,6 @@ const SMALL_FILE = 1 << 20;
 /** Metadata of written files is finished in the background, this many at a time. */
 const MAX_PENDING = 128;
 const MAX_PENDING_BYTES = 64 << 20;
-const MAX_SYMLINK_HOPS = 40;
 
 /**
  * Writes the entries of one layer tar into a directory, one entry at a time, never letting the
@@ -80,7 +62,7 @@ const MAX_SYMLINK_HOPS = 40;
  */
 export class LayerWriter {
   private readonly mode: WhiteoutMode;
-  private readonly realDirs = new Set<string>(['']);
+  private readonly dirs: DirResolver;
   private readonly dirAttrs = new Map<string, Attrs>();
   private readonly xattrs = new Map<string, XattrMap>();
   private readonly opaque = new Set<string>();
@@ -102,6 +84,7 @@ export class LayerWriter {
     private readonly options: LayerWriterOptions,
   ) {
     this.mode = options.whiteouts ?? 'overlay';
+    this.dirs = new DirResolver(root);
   }
 
   /** Applies one entry; on error the caller abandons the whole archive (nothing is drained). */
@@ -151,7 +134,7 @@ export class LayerWriter {
       await this.whiteout(name, base, header, isZeroDevice);
       return false;
     }
-    const parent = await this.resolveDir(parentOf(name), header.name);
+    const parent = await this.dirs.resolve(parentOf(name), header.name);
     const target = joinRel(parent, base);
     switch (type) {
       case 'file':
@@ -183,66 +166,24 @@ export class LayerWriter {
   }
 
   private abs(rel: string): string {
-    return rel === '' ? this.root : path.join(this.root, rel);
-  }
-
-  /**
-   * The real (symlink-free) relative path of directory `rel`, creating missing components with
-   * mode 0755. Symlinks are resolved inside the root; a non-directory component is an error.
-   */
-  private async resolveDir(rel: string, entry: string): Promise<string> {
-    if (this.realDirs.has(rel)) return rel;
-    let parts = rel.split('/');
-    let resolved = '';
-    let hops = 0;
-    for (let i = 0; i < parts.length; i++) {
-      const candidate = joinRel(resolved, parts[i] as string);
-      if (this.realDirs.has(candidate)) {
-        resolved = candidate;
-        continue;
-      }
-      const st = await lstatOrUndefined(this.abs(candidate));
-      if (st === undefined) {
-        await mkdir(this.abs(candidate), { mode: 0o755 });
-      } else if (st.isSymbolicLink()) {
-        if (++hops > MAX_SYMLINK_HOPS)
-          throw new UnsafeArchiveError(entry, 'too many levels of symbolic links');
-        const target = confineLinkTarget(candidate, await readlink(this.abs(candidate)));
-        parts = [...target.split('/').filter(Boolean), ...parts.slice(i + 1)];
-        resolved = '';
-        i = -1;
-        continue;
-      } else if (!st.isDirectory()) {
-        throw new UnsafeArchiveError(entry, `parent ${JSON.stringify(candidate)} is not a directory`);
-      }
-      this.realDirs.add(candidate);
-      resolved = candidate;
-    }
-    return resolved;
-  }
-
-  /** Like resolveDir, but any symlink or missing component is an error (hardlink targets). */
-  private async checkRealDir(rel: string, entry: string): Promise<void> {
-    let sofar = '';
-    for (const part of rel === '' ? [] : rel.split('/')) {
-      sofar = joinRel(sofar, part);
-      if (this.realDirs.has(sofar)) continue;
-      const st = await lstatOrUndefined(this.abs(sofar));
-      if (st === undefined || !st.isDirectory()) {
-        throw new UnsafeArchiveError(
-          entry,
-          `hardlink target goes through ${JSON.stringify(sofar)}, which is ${st === undefined ? 'missing' : 'not a directory'}`,
-        );
-      }
-      this.realDirs.add(sofar);
-    }
+    return this.dirs.abs(rel);
   }
 
   /** Removes whatever is at `rel` and forgets everything recorded at or below it. */
   private async remove(rel: string): Promise<void> {
+    const st = await lstatOrUndefined(this.abs(rel));
+    if (st === undefined) return;
+    if (!st.isDirectory()) {
+      // Only a directory has anything recorded below it; a file costs no scan.
+      await rm(this.abs(rel), { force: true });
+      for (const set of [this.opaque, this.written]) set.delete(rel);
+      this.xattrs.delete(rel);
+      return;
+    }
     await rm(this.abs(rel), { recursive: true, force: true });
     const below = (p: string) => isAtOrBelow(p, rel);
-    for (const set of [this.realDirs, this.opaque, this.written]) {
+    this.dirs.forget(rel);
+    for (const set of [this.opaque, this.written]) {
       for (const p of set) if (below(p)) set.delete(p);
     }
     for (const map of [this.dirAttrs, this.xattrs]) {
@@ -251,7 +192,7 @@ export class LayerWriter {
   }
 
   private async whiteout(name: string, base: string, header: Header, isZeroDevice: boolean): Promise<void> {
-    const parent = await this.resolveDir(parentOf(name), header.name);
+    const parent = await this.dirs.resolve(parentOf(name), header.name);
     if (base === OPAQUE_WHITEOUT) {
       if (this.mode === 'overlay') this.opaque.add(parent);
       else await this.clearLower(parent);
@@ -267,7 +208,7 @@ export class LayerWriter {
       await this.remove(target);
       return;
     }
-    if (await lstatOrUndefined(this.abs(target))) await this.remove(target);
+    await this.remove(target);
     const uid = header.uid ?? 0;
     const gid = header.gid ?? 0;
     const key = `${uid}:${gid}`;
@@ -290,7 +231,7 @@ export class LayerWriter {
     for (const child of await readdir(this.abs(dir))) {
       const rel = joinRel(dir, child);
       if (!this.written.has(rel)) await this.remove(rel);
-      else if (this.realDirs.has(rel)) await this.clearLower(rel);
+      else if (this.dirs.has(rel)) await this.clearLower(rel);
     }
   }
 
@@ -371,7 +312,7 @@ export class LayerWriter {
         await mkdir(this.abs(target), { mode: 0o700 });
       }
     }
-    this.realDirs.add(target);
+    this.dirs.add(target);
     this.written.add(target);
     this.dirAttrs.set(target, attrsOf(header));
     this.recordXattrs(target, header);
@@ -400,7 +341,7 @@ export class LayerWriter {
   private async makeHardlink(target: string, header: Header): Promise<void> {
     const source = normalizeEntryPath(header.linkname ?? '', 'hardlink target');
     if (source === '') throw new UnsafeArchiveError(header.name, 'hardlink to the root directory');
-    await this.checkRealDir(parentOf(source), header.name);
+    await this.dirs.checkReal(parentOf(source), header.name);
     const st = await lstatOrUndefined(this.abs(source));
     if (st === undefined) {
       throw new UnsafeArchiveError(
@@ -422,7 +363,7 @@ export class LayerWriter {
   }
 
   private async makeFifo(target: string, header: Header): Promise<void> {
-    if (await lstatOrUndefined(this.abs(target))) await this.remove(target);
+    await this.remove(target);
     const a = attrsOf(header);
     await this.options.specialFiles.fifo(this.abs(target), a.mode);
     this.written.add(target);
@@ -432,20 +373,7 @@ export class LayerWriter {
   }
 
   private recordXattrs(target: string, header: Header): void {
-    const pax = paxOf(header);
-    if (!pax) return;
-    let attrs: XattrMap | undefined;
-    for (const [key, value] of Object.entries(pax)) {
-      if (!key.startsWith(PAX_XATTR_PREFIX)) continue;
-      const name = key.slice(PAX_XATTR_PREFIX.length);
-      // Overlay xattrs in a layer could redirect lookups or fake opaque dirs; a lossy (non-UTF-8)
-      // value could not be restored exactly. Both are dropped (best effort, like Docker's ignore list).
-      if (!isValidXattrName(name) || isOverlayXattr(name) || value.includes('\uFFFD')) continue;
-      if (!name.startsWith('user.') && !name.startsWith('trusted.') && name !== 'security.capability')
-        continue;
-      attrs ??= new Map();
-      attrs.set(name, Buffer.from(value, 'utf8'));
-    }
+    const attrs = xattrsOf(header);
     if (attrs) this.xattrs.set(target, attrs);
   }
 
@@ -458,37 +386,6 @@ export class LayerWriter {
     } finally {
       await fh.close();
     }
-  }
-}
-
-function attrsOf(header: Header): Attrs {
-  const pax = paxOf(header);
-  const mtime = paxTime(pax?.mtime) ?? header.mtime ?? new Date(0);
-  return {
-    mode: (header.mode ?? 0o644) & 0o7777,
-    uid: header.uid ?? 0,
-    gid: header.gid ?? 0,
-    mtime,
-    atime: paxTime(pax?.atime) ?? mtime,
-  };
-}
-
-function paxOf(header: Header): Record<string, string> | undefined {
-  const pax = header.pax;
-  return typeof pax === 'object' && pax !== null ? (pax as Record<string, string>) : undefined;
-}
-
-function paxTime(value: string | undefined): Date | undefined {
-  if (value === undefined || !/^-?\d+(\.\d+)?$/.test(value)) return undefined;
-  return new Date(Number(value) * 1000);
-}
-
-async function lstatOrUndefined(p: string) {
-  try {
-    return await lstat(p);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return undefined;
-    throw err;
   }
 }
 
