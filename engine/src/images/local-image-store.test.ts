@@ -131,6 +131,19 @@ describe('LocalImageStore names', () => {
     expect((await store.get(a.id)).repoDigests).toEqual([]);
   });
 
+  it('sees names another store instance changed, also after its cache settled', async () => {
+    const a = await putImage('a', { tags: ['one:1'] });
+    const other = new LocalImageStore(path.join(base, 'images'));
+    expect((await store.get(a.id)).repoTags).toEqual(['docker.io/library/one:1']);
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await store.get(a.id)).repoTags).toEqual(['docker.io/library/one:1']);
+    await other.tag(a.id, 'two:2');
+    expect((await store.get(a.id)).repoTags).toEqual(['docker.io/library/one:1', 'docker.io/library/two:2']);
+    await new Promise((r) => setTimeout(r, 150));
+    await other.untag('one:1');
+    expect((await store.get(a.id)).repoTags).toEqual(['docker.io/library/two:2']);
+  });
+
   it('loses no tag when processes tag concurrently', async () => {
     const a = await putImage('a');
     const src = fileURLToPath(new URL('..', import.meta.url));

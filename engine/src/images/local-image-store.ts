@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Digest, digestHex, isDigest, sha256 } from '../content/digest.js';
 import { ConflictError, InvalidArgumentError, isErrno, NotFoundError } from '../errors.js';
@@ -37,6 +37,8 @@ export interface RemoveImageOptions {
 }
 
 const ID_PREFIX = /^(?:sha256:)?([a-f0-9]{1,64})$/;
+/** Name directories changed more recently than this are read again even if their mtime matches. */
+const RACY_MS = 100;
 
 /**
  * ImageStore on disk: `records/<id hex>.json` per image, `tags/<sha256 of name>.json` per tag and
@@ -50,6 +52,9 @@ export class LocalImageStore implements ImageStore {
   private readonly digestsDir: string;
   private readonly lockPath: string;
   private readonly now: () => number;
+  private namesCache:
+    | { stamp: string; names: Map<Digest, { tags: string[]; digests: string[] }> }
+    | undefined;
 
   constructor(
     readonly dir: string,
@@ -256,7 +261,7 @@ export class LocalImageStore implements ImageStore {
 
   private async withNamesOf(stored: StoredRecord): Promise<ImageRecord> {
     const names = await this.readNames(stored.id);
-    return { ...stored, repoTags: names.tags, repoDigests: names.digests };
+    return { ...stored, repoTags: [...names.tags], repoDigests: [...names.digests] };
   }
 
   private async readNames(id: Digest): Promise<{ tags: string[]; digests: string[] }> {
@@ -264,8 +269,17 @@ export class LocalImageStore implements ImageStore {
     return all.get(id) ?? { tags: [], digests: [] };
   }
 
-  /** Every name, grouped by image ID, sorted. */
+  /**
+   * Every name, grouped by image ID, sorted. Cached while neither name directory changed: any
+   * create, replace (rename) or delete of a name file updates its directory's mtime. A directory
+   * touched in the last moments is re-read anyway, since coarse timestamps could hide a second
+   * change within the same tick (git's racy-index rule).
+   */
   private async names(): Promise<Map<Digest, { tags: string[]; digests: string[] }>> {
+    const [tagsSt, digestsSt] = await Promise.all([stat(this.tagsDir), stat(this.digestsDir)]);
+    const stamp = `${tagsSt.mtimeMs}:${digestsSt.mtimeMs}`;
+    const settled = Date.now() - Math.max(tagsSt.mtimeMs, digestsSt.mtimeMs) > RACY_MS;
+    if (this.namesCache?.stamp === stamp && settled) return this.namesCache.names;
     const out = new Map<Digest, { tags: string[]; digests: string[] }>();
     for (const [dir, key] of [
       [this.tagsDir, 'tags'],
@@ -287,6 +301,7 @@ export class LocalImageStore implements ImageStore {
       n.tags.sort();
       n.digests.sort();
     }
+    this.namesCache = { stamp, names: out };
     return out;
   }
 
@@ -340,7 +355,7 @@ function withNames(
   names: Map<Digest, { tags: string[]; digests: string[] }>,
 ): ImageRecord {
   const n = names.get(stored.id);
-  return { ...stored, repoTags: n?.tags ?? [], repoDigests: n?.digests ?? [] };
+  return { ...stored, repoTags: [...(n?.tags ?? [])], repoDigests: [...(n?.digests ?? [])] };
 }
 
 /** A name to tag with: normalised, `latest` when no tag is given, never a digest. */
