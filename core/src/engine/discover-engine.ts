@@ -40,6 +40,7 @@ export interface DiscoveredEngine {
   source: EngineSource;
   steps: string[];
   startedOnDemand: boolean;
+  onDemandPid?: number;
 }
 
 /** Tells skiffd from Docker and Podman by the `/_ping` headers (`Skiff-Version`, or `Server: Skiff/...`). */
@@ -182,6 +183,7 @@ export async function discoverEngine(options: DiscoveryOptions): Promise<Discove
       `skiffd-${Buffer.from(onDemandSocket).toString('hex')}.lock`,
     );
     // Several test workers may get here at once: one starts skiffd, the others find it running.
+    let pid: number | undefined;
     const headers = await withFileLock(lockFile, async () => {
       const again = await tryPing(endpoint, 'on-demand socket (under lock)');
       if (again) return again;
@@ -195,9 +197,10 @@ export async function discoverEngine(options: DiscoveryOptions): Promise<Discove
       };
       const started = await startOnDemandEngine({ ...options.onDemand, socketPath: onDemandSocket }, isUp);
       steps.push(`on-demand skiffd: started ${started.skiffdPath} (pid ${started.pid}) on ${onDemandSocket}`);
+      pid = started.pid;
       return ping(endpoint);
     });
-    return found(endpoint, headers, 'on-demand', true);
+    return { ...found(endpoint, headers, 'on-demand', true), ...(pid ? { onDemandPid: pid } : {}) };
   }
 
   const dockerHint = env[Env.DockerHost]

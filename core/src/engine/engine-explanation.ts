@@ -26,6 +26,8 @@ export interface EngineExplanation {
   serverVersion: string | undefined;
   /** skiffd started by this process for this test run (exits when its last session ends). */
   startedOnDemand: boolean;
+  /** The pid of the skiffd this process started on demand. */
+  onDemandPid?: number;
   /** Filled in once a session is open: the engine's session protocol, or a reaper process. */
   sessions: 'engine' | 'reaper' | 'none' | undefined;
 }

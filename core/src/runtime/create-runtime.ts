@@ -64,6 +64,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Skiff
     serverApiVersion: serverMax ?? version.ApiVersion,
     serverVersion: version.Version,
     startedOnDemand: discovered.startedOnDemand,
+    ...(discovered.onDemandPid ? { onDemandPid: discovered.onDemandPid } : {}),
     sessions: session.mode,
   };
   const override = options.hostOverride ?? env[Env.HostOverride] ?? env[Env.TcHostOverride];
