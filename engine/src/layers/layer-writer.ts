@@ -158,7 +158,7 @@ export class LayerWriter {
         if (this.options.devices === 'skip') return false;
         throw new UnsafeArchiveError(
           header.name,
-          `${type} ${header.devmajor}:${header.devminor} refused: image layers may not create device nodes`,
+          `${type} ${header.devmajor}:${header.devminor} refused: image layers may not create device nodes; leave /dev out of the archive (the container runtime provides it)`,
         );
       default:
         throw new UnsafeArchiveError(header.name, `unsupported tar entry type ${JSON.stringify(type)}`);
