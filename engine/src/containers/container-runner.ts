@@ -295,12 +295,10 @@ async function handleExit(
     return;
   }
   if (record.spec.autoRemove && !live.removing) {
-    ctx.track(
-      'auto-removing the container',
-      removeContainer(ctx, record, { force: true, removeVolumes: true }),
-      {
-        containerId: record.id,
-      },
+    // Part of handling the exit: a stop of an auto-remove container returns once it is gone, so
+    // the client's DELETE that often follows gets Docker's 404 rather than a removal conflict.
+    await removeContainer(ctx, record, { force: true, removeVolumes: true }).catch((err: unknown) =>
+      ctx.logger.warn({ containerId: record.id, err }, 'auto-remove failed'),
     );
     return;
   }

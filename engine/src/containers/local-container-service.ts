@@ -91,7 +91,15 @@ export class LocalContainerService implements ContainerService {
 
   /** Loads the records and cleans up after a crashed predecessor; call once before serving. */
   async init(): Promise<void> {
-    await recoverContainers(this.ctx);
+    const restart = await recoverContainers(this.ctx);
+    for (const id of restart) {
+      await this.start(id).catch((err: unknown) =>
+        this.ctx.logger.warn(
+          { containerId: id, err },
+          'cannot restart a container after the engine restarted',
+        ),
+      );
+    }
   }
 
   /** Kills what still runs, finishes background cleanup. The next `init` finds nothing to recover. */

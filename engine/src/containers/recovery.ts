@@ -44,8 +44,11 @@ async function live(pid: number): Promise<boolean> {
  * 3. records that were running become `exited` (137, with an error saying why), auto-remove
  *    ones are removed, sandboxes released, bundles deleted;
  * 4. the rootfs manager unmounts and deletes every container root no record owns.
+ *
+ * Returns the containers whose restart policy (`always`, `unless-stopped`) asks for a start now,
+ * as dockerd restarts them when it comes back.
  */
-export async function recoverContainers(ctx: ContainerContext): Promise<void> {
+export async function recoverContainers(ctx: ContainerContext): Promise<string[]> {
   const log = ctx.logger.child({ phase: 'recovery' });
   const records = await ctx.store.load();
   const deadline = Date.now() + KILL_WAIT_MS;
@@ -93,14 +96,21 @@ export async function recoverContainers(ctx: ContainerContext): Promise<void> {
   }
 
   const keep = new Set<string>();
+  const restart: string[] = [];
   for (const record of records) {
+    const wasRunning = isRunningStatus(record.state.status);
     await recoverRecord(ctx, record, keep).catch((err: unknown) =>
       log.error({ containerId: record.id, err: errorMessage(err) }, 'cannot recover container'),
     );
+    const policy = record.spec.restartPolicy.name;
+    if (wasRunning && keep.has(record.id) && (policy === 'always' || policy === 'unless-stopped')) {
+      restart.push(record.id);
+    }
   }
   const removed = await ctx.deps.rootfs.reconcile(keep);
   if (removed.length > 0) log.info({ count: removed.length }, 'removed leftover container roots');
   await ctx.store.flush();
+  return restart;
 }
 
 async function recoverRecord(

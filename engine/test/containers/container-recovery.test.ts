@@ -16,7 +16,7 @@ afterEach(async () => {
 
 interface ChildReport {
   pid: number;
-  ids: Record<'running' | 'autoRemove' | 'limited' | 'paused' | 'created' | 'exited', string>;
+  ids: Record<'running' | 'autoRemove' | 'limited' | 'paused' | 'always' | 'created' | 'exited', string>;
   pids: Record<string, number>;
 }
 
@@ -77,7 +77,7 @@ describe('crash recovery', () => {
     await first.service.close();
     fx = first;
     const report = await startChild(first.base, first.engineName);
-    for (const k of ['running', 'autoRemove', 'limited', 'paused'] as const) {
+    for (const k of ['running', 'autoRemove', 'limited', 'paused', 'always'] as const) {
       expect(alive(report.pids[k]!), k).toBe(true);
     }
     expect(await mountsUnder(first.base)).not.toEqual([]);
@@ -88,15 +88,20 @@ describe('crash recovery', () => {
     expect((await first.runtime.list()).length).toBeGreaterThanOrEqual(4);
 
     const svc = await first.restart();
-    for (const k of ['running', 'autoRemove', 'limited', 'paused'] as const) {
+    for (const k of ['running', 'autoRemove', 'limited', 'paused', 'always'] as const) {
       expect(alive(report.pids[k]!), `${k} init still alive`).toBe(false);
     }
-    expect(await first.runtime.list()).toEqual([]);
-    expect(await processesUnder(first.base)).toEqual([]);
+    // Only the restart-policy container runs again, as a new process under the new engine.
+    const always = await svc.inspect(report.ids.always);
+    expect(always.state.status).toBe('running');
+    expect(always.state.pid).not.toBe(report.pids.always);
+    expect((await first.runtime.list()).map((s) => s.id)).toEqual([report.ids.always]);
+    expect(await processesUnder(first.base)).toHaveLength(1);
     const cgroups: string[] = [];
     for (const parent of first.cgroupParents()) {
-      for (const e of await readdir(parent, { withFileTypes: true }).catch(() => []))
-        if (e.isDirectory()) cgroups.push(e.name);
+      for (const e of await readdir(parent, { withFileTypes: true }).catch(() => [])) {
+        if (e.isDirectory() && e.name !== report.ids.always) cgroups.push(e.name);
+      }
     }
     expect(cgroups).toEqual([]);
 
@@ -115,7 +120,9 @@ describe('crash recovery', () => {
       .map(([, id]) => id)
       .sort();
     expect((await readdir(scratch)).sort()).toEqual(kept);
-    for (const id of kept) expect(await readdir(path.join(scratch, id))).not.toContain('bundle');
+    for (const id of kept.filter((i) => i !== report.ids.always)) {
+      expect(await readdir(path.join(scratch, id))).not.toContain('bundle');
+    }
 
     // The recovered containers work again, and removing them leaves nothing at all.
     const again = svc.wait(report.ids.exited, 'next-exit');
