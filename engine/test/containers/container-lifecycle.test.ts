@@ -221,4 +221,16 @@ describe('container lifecycle (real crun, overlayfs, cgroups)', () => {
     await svc.close();
     expect(await fx.leftovers()).toEqual([]);
   });
+
+  it('refuses a bridge network when the engine runs without a network manager', async () => {
+    await expect(fx.service.create({ image: 'busybox', cmd: ['true'] })).rejects.toThrow(
+      /needs the network manager.*use network mode "none" or "host"/,
+    );
+    await expect(fx.service.create({ image: 'no-such-image', networkMode: 'none' })).rejects.toThrow(
+      'No such image: no-such-image',
+    );
+    expect(await fx.service.list({ all: true, filters: {} })).toEqual([]);
+    await fx.service.close();
+    expect(await fx.leftovers()).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { LinuxNetworkManager } from '@skiff/net';
 import { loadEngineConfig } from '../../src/config.js';
 import type { ContainerServiceDeps } from '../../src/containers/container-context.js';
 import {
@@ -49,13 +50,16 @@ export class ContainerEngineFixture {
   images!: LocalImageStore;
   content!: LocalContentStore;
 
+  network: LinuxNetworkManager | undefined;
+
   /** With `existing`, attaches to another fixture's dirs and engine name (a restarted engine, a child process). */
   constructor(existing?: { base: string; engineName: string }) {
     this.engineName = existing?.engineName ?? `ct-${randomBytes(4).toString('hex')}`;
     if (existing) this.base = existing.base;
   }
 
-  async setup(): Promise<void> {
+  /** `network`: with a real LinuxNetworkManager (bridges, veths, port proxies) of this engine's own. */
+  async setup(options: { network?: boolean } = {}): Promise<void> {
     this.base ||= await mkdtemp('/dev/shm/skiff-ct-');
     const root = path.join(this.base, 'root');
     const scratchDir = path.join(this.base, 'scratch');
@@ -92,6 +96,11 @@ export class ContainerEngineFixture {
       events: this.events,
       content: this.content,
     };
+    if (options.network) {
+      this.network = new LinuxNetworkManager({ stateDir: path.join(config.stateDir, 'net'), logger });
+      await this.network.init();
+      this.deps.network = this.network;
+    }
     this.service = await createContainerService(this.deps);
   }
 
@@ -134,6 +143,7 @@ export class ContainerEngineFixture {
   async teardown(): Promise<void> {
     if (!this.base) return;
     await this.service?.close().catch(() => {});
+    await this.network?.destroy().catch(() => {});
     for (const s of (await this.runtime?.list().catch(() => [])) ?? []) {
       await this.runtime.kill(s.id, 'SIGKILL', { all: true }).catch(() => {});
       await this.runtime.delete(s.id, { force: true }).catch(() => {});
