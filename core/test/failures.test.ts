@@ -30,7 +30,7 @@ describe('failures that explain themselves', () => {
         ])
         .withWaitStrategy(Wait.forLogMessage('ready to accept')),
     );
-    // (The sleep: engines copy stdout and stderr separately, so only time orders lines across them.)
+    // (All on stdout: engines copy stdout and stderr separately, so nothing orders lines across them.)
     expect(err.code).toBe('SKIFF_CONTAINER_START_FAILED');
     expect(err.cause).toMatchObject({ code: 'SKIFF_CONTAINER_EXITED', exitCode: 7 });
     expect(err.message).toContain('wait strategy: Wait.forLogMessage("ready to accept")');
