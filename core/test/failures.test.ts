@@ -26,7 +26,7 @@ describe('failures that explain themselves', () => {
         .withCommand([
           'sh',
           '-c',
-          'for i in $(seq 1 80); do echo "line $i"; done; echo fatal: config missing >&2; sleep 0.3; exit 7',
+          'for i in $(seq 1 80); do echo "line $i"; done; echo fatal: config missing; exit 7',
         ])
         .withWaitStrategy(Wait.forLogMessage('ready to accept')),
     );
