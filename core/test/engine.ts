@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createRuntime, defaultRuntime, type RuntimeOptions, type SkiffRuntime } from '@skiff/core';
 import { EngineClient } from '../src/engine/engine-client.js';
 import { importImage, inspectImage } from '../src/engine/images-api.js';
-import { createNetwork, removeNetwork } from '../src/engine/networks-api.js';
+import { createNetwork, listNetworks, removeNetwork } from '../src/engine/networks-api.js';
 import { resolveSkiffd } from '../src/engine/on-demand-engine.js';
 import { silentLogger } from '../src/logger.js';
 
@@ -44,6 +44,17 @@ export interface TestEngine {
   /** A client for checks behind the library's back (listing leftovers, inspecting). */
   client: EngineClient;
   stop(): Promise<void>;
+}
+
+const TEST_NETWORK_PID = 'dev.skiff.core-test.pid';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function suffix(): string {
@@ -146,8 +157,18 @@ export async function startTestEngine(extra: RuntimeOptions = {}): Promise<TestE
 
   if (ENGINE === 'docker') {
     // This dockerd runs with --bridge=none: give containers without a network a bridge of their own.
+    // It is labelled with this process's pid, so a later run removes it if this one dies first.
+    for (const stale of await listNetworks(client, { label: [TEST_NETWORK_PID] })) {
+      const pid = Number(stale.Labels?.[TEST_NETWORK_PID]);
+      if (!alive(pid)) await removeNetwork(client, stale.Id).catch(() => undefined);
+    }
     const name = `skiff-core-test-${suffix()}`;
-    const id = await createNetwork(client, { Name: name, Driver: 'bridge', Internal: false, Labels: {} });
+    const id = await createNetwork(client, {
+      Name: name,
+      Driver: 'bridge',
+      Internal: false,
+      Labels: { [TEST_NETWORK_PID]: String(process.pid) },
+    });
     cleanups.push(() => removeNetwork(client, id));
     options = { ...options, defaultNetwork: name };
     env = { ...env, SKIFF_DEFAULT_NETWORK: name };
