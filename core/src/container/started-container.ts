@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Label } from '../constants.js';
+import { DEFAULT_STARTUP_TIMEOUT_MS, Label } from '../constants.js';
 import {
   commitContainer,
   type ExecOptions,
@@ -177,7 +177,7 @@ export class StartedGenericContainer {
     const declared = this.request.exposedPorts.map((p) => `${p.container}/${p.protocol}`);
     this.boundPorts = BoundPorts.fromInspect(this.inspectResult.NetworkSettings.Ports, declared);
     const deadline = new Deadline(
-      this.request.startupTimeoutMs ?? this.waitStrategy.startupTimeoutMs ?? 60_000,
+      this.request.startupTimeoutMs ?? this.waitStrategy.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
       this.runtime.clock,
     );
     await waitUntilReady(
