@@ -23,8 +23,8 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { formatTimestampNano } from './log-format.js';
 import type { LogStore, LogWriter } from './log-store.js';
 import type { NameSource } from './name-generator.js';
+import type { ProcessPort } from './process-port.js';
 import { RestartBackoff } from './restart-policy.js';
-import { SeccompCache } from './seccomp-cache.js';
 import type { RunResult, Supervisor } from './supervisor.js';
 
 /** What the container service is built from (the composition root passes these). */
@@ -50,6 +50,8 @@ export interface ContainerServiceDeps {
   newId?: () => string;
   names?: NameSource;
   hostFacts?: HostFactsCache;
+  /** Host processes (/proc, kill); a fake in unit tests with a fake runtime. */
+  processes?: ProcessPort;
   /** Applies `commit --change` instructions; defaults to `images/config-changes.ts`. */
   applyConfigChanges?: (config: ImageRunConfig, changes: readonly string[]) => ImageRunConfig;
 }
@@ -76,7 +78,7 @@ export interface LiveContainer {
 }
 
 /**
- * crun's state root (`--root`), where it keeps `<id>/status` and `<id>/seccomp.bpf`. Only the
+ * crun's state root (`--root`), where it keeps `<id>/status` for each container. Only the
  * CLI runtime driver exposes it; other runtimes skip what depends on it.
  */
 export function runtimeStateRoot(runtime: OciRuntime): string | undefined {
@@ -98,7 +100,6 @@ export class ContainerContext {
   private readonly background = new Set<Promise<unknown>>();
   readonly now: () => bigint;
   readonly newId: () => string;
-  readonly seccomp: SeccompCache;
 
   constructor(
     readonly deps: ContainerServiceDeps,
@@ -113,7 +114,6 @@ export class ContainerContext {
     this.waiters.setMaxListeners(0);
     this.now = deps.now ?? (() => process.hrtime.bigint() + EPOCH_OFFSET_NS);
     this.newId = deps.newId ?? (() => randomBytes(32).toString('hex'));
-    this.seccomp = new SeccompCache(runtimeStateRoot(deps.runtime));
   }
 
   get logger(): Logger {

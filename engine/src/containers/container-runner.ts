@@ -1,7 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NetworkMode, SandboxRequest } from '@skiff/net';
-import { ConflictError, errorMessage, InvalidArgumentError, NotModifiedError } from '../errors.js';
+import {
+  ConflictError,
+  errorMessage,
+  InvalidArgumentError,
+  NotModifiedError,
+  RuntimeError,
+} from '../errors.js';
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import type { OciSpec } from '../runtime/oci-spec-types.js';
 import { resolveUser } from '../runtime/user-resolver.js';
@@ -162,8 +168,9 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
   let netns: string | undefined;
   try {
     netns = await prepareNetwork(ctx, record, live);
-    const oci = await buildSpec(ctx, record, live, netns);
-    ctx.seccomp.apply(oci);
+    const built = await buildSpec(ctx, record, live, netns);
+    // The runtime's own finishing touches (crun: the precompiled seccomp filter).
+    const oci = ctx.deps.runtime.prepareSpec ? await ctx.deps.runtime.prepareSpec(built) : built;
     const bundle = ctx.bundleDir(record.id);
     await mkdir(bundle, { recursive: true });
     await writeFile(path.join(bundle, 'config.json'), JSON.stringify(oci));
@@ -186,16 +193,11 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
     placement: live.placement!,
     runtime: ctx.deps.runtime,
     ...stateFileOf(ctx, record.id),
+    ...(ctx.deps.processes ? { processes: ctx.deps.processes } : {}),
     logger: log,
     now: ctx.now,
   });
   live.supervisor = supervisor;
-  if (ctx.seccomp.needs(live.oci!)) {
-    ctx.track(
-      'learning the seccomp filter',
-      ctx.seccomp.learn(live.oci!, record.id, () => supervisor.running, supervisor.started),
-    );
-  }
   Object.assign(record.state, {
     status: 'running',
     pid: 0,
@@ -209,6 +211,18 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
   live.exitHandled = supervisor.exited.then((result) => handleExit(ctx, record, live, supervisor, result));
   ctx.publish('start', record);
   await supervisor.started;
+  if (!supervisor.running) {
+    // Gone before start returned: if the runtime could not start the process at all, the start
+    // fails as Docker's does (moby translateContainerdStartErr: 400 for a missing or
+    // non-executable binary), with the record saying why.
+    await live.exitHandled;
+    const failure = supervisor.startFailure;
+    if (failure) {
+      throw failure.exitCode === 126 || failure.exitCode === 127
+        ? new InvalidArgumentError(`failed to start container ${record.id}: ${failure.error}`)
+        : new RuntimeError(`failed to start container ${record.id}: ${failure.error}`);
+    }
+  }
   record.state.pid = supervisor.running ? supervisor.initPid : 0;
   ctx.track('saving the container record', ctx.store.save(record), { containerId: record.id });
 }
@@ -264,14 +278,17 @@ async function handleExit(
   }
   if (result.oomKilled) ctx.publish('oom', record);
   ctx.publish('die', record, { exitCode: String(result.exitCode) });
-  const decision = live.removing
-    ? { restart: false, delayMs: 0 }
-    : live.backoff.decide(record.spec.restartPolicy, {
-        exitCode: result.exitCode,
-        restartCount: record.state.restartCount,
-        manuallyStopped: live.manuallyStopped,
-        ranForMs,
-      });
+  // A process that never ran is not restarted by policy (moby), and the container stays `created`.
+  if (result.error) record.state.status = 'created';
+  const decision =
+    live.removing || result.error
+      ? { restart: false, delayMs: 0 }
+      : live.backoff.decide(record.spec.restartPolicy, {
+          exitCode: result.exitCode,
+          restartCount: record.state.restartCount,
+          manuallyStopped: live.manuallyStopped,
+          ranForMs,
+        });
   if (decision.restart) record.state.status = 'restarting';
   ctx.notifyExit(record.id, result);
   if (decision.restart) {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -12,7 +11,7 @@ import type {
   OutputStream,
   StdioSession,
 } from './container-service.js';
-import { classifyExecFailure } from './runtime-failure.js';
+import { hostProcesses, type ProcessPort } from './process-port.js';
 
 /** What exec needs from the container: whether it runs, and how to build an exec's OCI process. */
 export interface ExecTarget {
@@ -52,6 +51,7 @@ export class ExecManager {
     private readonly runtime: OciRuntime,
     private readonly logger: Logger,
     private readonly now: () => bigint,
+    private readonly processes: ProcessPort = hostProcesses,
   ) {}
 
   create(target: ExecTarget, input: ExecCreateInput): string {
@@ -121,17 +121,17 @@ export class ExecManager {
     const queue = new ChunkQueue<OutputChunk>();
     const wantOut = !options.detach && (input.attachStdout ?? true);
     const wantErr = !options.detach && (input.attachStderr ?? true);
-    let stderrHead = '';
     const pump = (stream: Readable, name: OutputStream, want: boolean) =>
       new Promise<void>((resolve) => {
         stream.on('data', (data: Buffer) => {
-          if (name === 'stderr' && stderrHead.length < 4096) stderrHead += data.toString('utf8');
+          if (name === 'stderr') sawStderr = true;
           if (want) queue.push({ stream: name, timeNano: this.now(), data });
         });
         stream.once('end', resolve);
         stream.once('close', resolve);
         stream.once('error', () => resolve());
       });
+    let sawStderr = false;
     const outputs = [pump(rp.stdout, 'stdout', wantOut)];
     if (rp.stderr) outputs.push(pump(rp.stderr, 'stderr', wantErr));
     this.findPid(rp.pid).then((pid) => {
@@ -139,15 +139,25 @@ export class ExecManager {
     });
     const exitCode = (async () => {
       let code: number;
+      let failure = '';
       try {
-        code = (await rp.exited).exitCode;
+        const status = await rp.exited;
+        code = status.exitCode;
+        failure = status.error ?? '';
       } catch (err: unknown) {
         log.warn({ err }, 'exec could not be started');
         code = 126;
+        failure = err instanceof Error ? err.message : String(err);
       }
       await Promise.all(outputs);
-      const failure = classifyExecFailure(code, stderrHead);
-      if (failure) code = failure.exitCode;
+      // The process never ran: say why on its stderr (unless the runtime already did), as dockerd does.
+      if (failure && wantErr && !sawStderr) {
+        queue.push({
+          stream: 'stderr',
+          timeNano: this.now(),
+          data: Buffer.from(`OCI runtime exec failed: ${failure}\n`),
+        });
+      }
       // Order matters: the code is visible to inspect before the client sees EOF.
       record.exitCode = code;
       record.running = false;
@@ -185,8 +195,7 @@ export class ExecManager {
   /** The exec'd process is the child of `crun exec`. */
   private async findPid(runtimePid: number): Promise<number> {
     for (let i = 0; i < 20; i++) {
-      const text = await readFile(`/proc/${runtimePid}/task/${runtimePid}/children`, 'utf8').catch(() => '');
-      const child = Number(text.trim().split(/\s+/)[0]);
+      const child = (await this.processes.children(runtimePid))[0] ?? 0;
       if (child > 0) return child;
       await new Promise((r) => setTimeout(r, 2));
     }

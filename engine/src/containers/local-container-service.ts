@@ -42,6 +42,7 @@ import { ExecManager, type ExecTarget } from './exec-manager.js';
 import { HealthMonitor, type ProbeResult } from './health-monitor.js';
 import { HostFactsCache } from './host-facts.js';
 import { type LogReadOptions, LogStore } from './log-store.js';
+import { hostProcesses } from './process-port.js';
 import { recoverContainers } from './recovery.js';
 import { signalNumber } from './supervisor.js';
 
@@ -71,7 +72,12 @@ export class LocalContainerService implements ContainerService {
     }
     this.volumes = volumes;
     const now = deps.now;
-    const execs = new ExecManager(deps.runtime, logger, now ?? (() => BigInt(Date.now()) * 1_000_000n));
+    const execs = new ExecManager(
+      deps.runtime,
+      logger,
+      now ?? (() => BigInt(Date.now()) * 1_000_000n),
+      deps.processes,
+    );
     const health = new HealthMonitor({
       runProbe: (id, cmd, timeoutMs) => this.runProbe(id, cmd, timeoutMs),
       onUpdate: (id, state, changed) => this.onHealth(id, state, changed),
@@ -540,7 +546,7 @@ export class LocalContainerService implements ContainerService {
       const pid = this.ctx.execs.get(execId).pid;
       if (pid > 0) {
         try {
-          process.kill(pid, 'SIGKILL');
+          (this.ctx.deps.processes ?? hostProcesses).signal(pid, signalNumber('SIGKILL'));
         } catch {
           // Already gone.
         }

@@ -1,4 +1,3 @@
-import { access, readFile, readlink } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logger.js';
@@ -7,7 +6,7 @@ import type { CgroupPlacement, ContainerCgroups } from './container-cgroups.js';
 import type { OutputStream } from './container-service.js';
 import type { ContainerStdio } from './container-stdio.js';
 import type { LogWriter } from './log-store.js';
-import { classifyExecFailure } from './runtime-failure.js';
+import { hostProcesses, type ProcessPort } from './process-port.js';
 
 /** How long output may trail the exit before the pipes are cut (a daemon in a shared pid ns keeps them open). */
 const DRAIN_TIMEOUT_MS = 2000;
@@ -40,6 +39,8 @@ export interface SupervisorOptions {
    * only after the init exec'd, and `crun exec` fails until it exists, so `started` waits for it.
    */
   stateFile?: string;
+  /** Host processes (default: /proc and kill(2)). */
+  processes?: ProcessPort;
   logger: Logger;
   /** Nanoseconds since the epoch. */
   now: () => bigint;
@@ -70,10 +71,11 @@ export class Supervisor {
   private pid = 0;
   private done = false;
   private killedByEngine = false;
-  private stderrHead = '';
+  private readonly ports: ProcessPort;
 
   constructor(private readonly options: SupervisorOptions) {
     const { runtime, id, bundle, tty, openStdin, consoleSize } = options;
+    this.ports = options.processes ?? hostProcesses;
     this.process = runtime.run(id, bundle, {
       stdin: openStdin,
       tty,
@@ -90,6 +92,9 @@ export class Supervisor {
     this.exited = this.finish(outputs);
     this.started = this.findPid();
   }
+
+  /** Set when the runtime could not start the process (it never ran): Docker's code and the runtime's message. */
+  startFailure: { exitCode: number; error: string } | undefined;
 
   get initPid(): number {
     return this.pid;
@@ -113,7 +118,7 @@ export class Supervisor {
     if (sig === osConstants.signals.SIGKILL) this.killedByEngine = true;
     if (this.pid > 0) {
       try {
-        process.kill(this.pid, sig);
+        this.ports.signal(this.pid, sig);
         return;
       } catch {
         // Gone already, or not our namespace's view: ask the runtime.
@@ -154,7 +159,6 @@ export class Supervisor {
     return new Promise<void>((resolve) => {
       stream.on('data', (data: Buffer) => {
         const timeNano = now();
-        if (name === 'stderr' && this.stderrHead.length < 4096) this.stderrHead += data.toString('utf8');
         log?.write(name, data, timeNano);
         stdio.publish({ stream: name, timeNano, data });
       });
@@ -172,6 +176,7 @@ export class Supervisor {
     let error = '';
     try {
       status = await this.process.exited;
+      error = status.error ?? '';
     } catch (err: unknown) {
       status = { exitCode: 127 };
       error = err instanceof Error ? err.message : String(err);
@@ -189,12 +194,8 @@ export class Supervisor {
     ]);
     clearTimeout(timer);
     this.done = true;
-    let exitCode = status.exitCode;
-    const failure = classifyExecFailure(exitCode, this.stderrHead);
-    if (failure) {
-      exitCode = failure.exitCode;
-      error = failure.message;
-    }
+    const exitCode = status.exitCode;
+    if (error) this.startFailure = { exitCode, error };
     let oomKilled = false;
     if (this.options.placement.memoryOnParent && exitCode === 137 && !this.killedByEngine) {
       oomKilled = (await this.options.cgroups.memoryFailCount(this.options.id)) > 0;
@@ -212,20 +213,15 @@ export class Supervisor {
   private async findPid(): Promise<void> {
     const crunPid = this.process.pid;
     const deadline = Date.now() + PID_WAIT_MS;
-    const runtimeExe = await readlink(`/proc/${crunPid}/exe`).catch(() => '');
+    const ports = this.ports;
+    const runtimeExe = await ports.exe(crunPid);
     let delay = 0;
     while (!this.done && Date.now() < deadline) {
-      const text = await readFile(`/proc/${crunPid}/task/${crunPid}/children`, 'utf8').catch(() => '');
-      const child = Number(text.trim().split(/\s+/)[0]);
+      const child = (await ports.children(crunPid))[0] ?? 0;
       if (child > 0) {
         this.pid = child;
-        const exe = await readlink(`/proc/${child}/exe`).catch(() => '');
-        const stateReady =
-          !this.options.stateFile ||
-          (await access(this.options.stateFile).then(
-            () => true,
-            () => false,
-          ));
+        const exe = await ports.exe(child);
+        const stateReady = !this.options.stateFile || (await ports.exists(this.options.stateFile));
         if (exe !== '' && exe !== runtimeExe && stateReady) return;
       }
       const exitedFirst = await Promise.race([

@@ -233,4 +233,17 @@ describe('container lifecycle (real crun, overlayfs, cgroups)', () => {
     await fx.service.close();
     expect(await fx.leftovers()).toEqual([]);
   });
+
+  it('fails the start of a missing binary like Docker: 127, state created, the runtime error recorded', async () => {
+    const { id } = await fx.service.create({
+      image: 'busybox',
+      cmd: ['/no/such/program'],
+      networkMode: 'none',
+    });
+    await expect(fx.service.start(id)).rejects.toThrow(/failed to start container .*no\/such\/program/);
+    const info = await fx.service.inspect(id);
+    expect(info.state).toMatchObject({ status: 'created', exitCode: 127 });
+    expect(info.state.error).toMatch(/no\/such\/program/);
+    await fx.service.remove(id);
+  });
 });
