@@ -372,6 +372,24 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((flags) => run(async (ctx) => (await import('./commands/doctor.js')).doctor(ctx, flags)));
 
+  program
+    .command('build')
+    .description('build an image from a Dockerfile')
+    .argument('<path>', 'the build context directory')
+    .option('-t, --tag <name>', 'name and optionally a tag (name:tag); repeatable', collect, [])
+    .option('--build-arg <arg>', 'a build-time variable: KEY=VALUE, or KEY from the environment', collect, [])
+    .option('--label <label>', 'set metadata on the image: KEY=VALUE', collect, [])
+    .option('--target <stage>', 'build this stage and stop')
+    .option('-f, --file <file>', 'the Dockerfile (default PATH/Dockerfile; - reads it from stdin)')
+    .option('--no-cache', 'run every step, ignoring the build cache')
+    .option('--pull', 'always pull the FROM images again')
+    .option('-q, --quiet', 'print only the image ID')
+    .option('--network <mode>', 'network of RUN steps: default, host, none or bridge')
+    .option('--platform <platform>', 'the platform FROM images must have')
+    .action((contextDir: string, flags) =>
+      run(async (ctx) => (await import('./commands/build.js')).build(ctx, contextDir, flags)),
+    );
+
   return program;
 }
 

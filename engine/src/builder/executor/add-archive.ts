@@ -112,6 +112,15 @@ function decompress(input: Readable, compression: ArchiveCompression): Readable 
 }
 
 /**
+ * A stream of bytes that may be compressed (gzip, bzip2, xz or zstd, detected by content), as
+ * plain bytes: how `POST /build` accepts a context the client compressed.
+ */
+export async function decompressed(input: Readable): Promise<Readable> {
+  const { head, rest } = await peek(input, 6);
+  return decompress(rest, detectArchiveCompression(head));
+}
+
+/**
  * ADD's archive test: the file's bytes, decompressed (gzip, bzip2, xz or zstd, detected by
  * content), must start with a valid tar header. Returns the uncompressed tar stream, or undefined
  * (and nothing left open) when the file is to be copied as it is.
