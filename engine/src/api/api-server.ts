@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger.js';
 import { RouteNotFoundError } from './api-errors.js';
 import { negotiateApiVersion, splitVersionedPath } from './api-version.js';
+import { errorStatus } from './error-status.js';
 import { HttpExchange } from './http-exchange.js';
 import type { Router } from './router.js';
 import { listenOnUnixSocket } from './unix-socket.js';
@@ -29,6 +30,8 @@ export class ApiServer {
   private readonly log: Logger;
   private nextRequestId = 1;
   private socketPath: string | undefined;
+  /** Every open connection, including hijacked ones Node's server no longer tracks. */
+  private readonly connections = new Set<Duplex>();
 
   constructor(private readonly options: ApiServerOptions) {
     this.log = options.logger.child({ component: 'api' });
@@ -36,6 +39,10 @@ export class ApiServer {
       maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
       // Streams (logs -f, events, attach without upgrade) legitimately last longer than any timeout.
       requestTimeout: 0,
+    });
+    this.http.on('connection', (socket: Duplex) => {
+      this.connections.add(socket);
+      socket.once('close', () => this.connections.delete(socket));
     });
     this.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.dispatch(req, { kind: 'response', res });
@@ -57,11 +64,18 @@ export class ApiServer {
     return this.socketPath;
   }
 
-  /** Stops accepting connections, ends idle keep-alive ones, and gives streams `graceMs` to finish. */
+  /**
+   * Stops accepting connections, ends idle keep-alive ones, and gives streams `graceMs` to finish
+   * before cutting every remaining connection — hijacked attach/exec sockets included, which
+   * Node's `closeAllConnections` does not know about.
+   */
   async close(graceMs = 2000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
-    const timer = setTimeout(() => this.http.closeAllConnections(), graceMs);
+    const timer = setTimeout(() => {
+      this.http.closeAllConnections();
+      for (const socket of this.connections) socket.destroy();
+    }, graceMs);
     timer.unref();
     await closed;
     clearTimeout(timer);
@@ -92,7 +106,7 @@ export class ApiServer {
         log.warn({ err }, 'request failed after the response started');
         req.socket.destroy();
       }
-      if (!(err instanceof Error) || !('code' in err)) log.error({ err }, 'unexpected error');
+      if (errorStatus(err) >= 500) log.error({ err, path: url.pathname }, 'request failed');
     } finally {
       log.debug(
         {

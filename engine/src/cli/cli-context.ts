@@ -1,5 +1,4 @@
 import { loadEngineConfig } from '../config.js';
-import { startDaemon } from './daemon-launcher.js';
 import { EngineClient } from './engine-client.js';
 
 export interface GlobalOptions {
@@ -22,6 +21,8 @@ export function createCliContext(options: GlobalOptions): CliContext {
   const paths = { socketPath: config.socketPath, stateDir: config.stateDir };
   const client = new EngineClient(paths.socketPath, async () => {
     process.stderr.write(`skiff: no engine answers on unix://${paths.socketPath}; starting skiffd\n`);
+    // Imported here: child_process and the lock code are needed only when no engine answers.
+    const { startDaemon } = await import('./daemon-launcher.js');
     const pid = await startDaemon(paths, { env });
     if (pid !== undefined) {
       process.stderr.write(`skiff: skiffd started (pid ${pid}); logs in ${paths.stateDir}\n`);

@@ -11,16 +11,13 @@ import { collect } from './units.js';
 type Action = (ctx: CliContext) => Promise<number>;
 
 async function execute(program: Command, action: Action): Promise<void> {
-  const [{ createCliContext }, { reportError }] = await Promise.all([
-    import('./cli-context.js'),
-    import('./report-error.js'),
-  ]);
+  const { createCliContext } = await import('./cli-context.js');
   const ctx = createCliContext(program.opts<GlobalOptions>());
   let code: number;
   try {
     code = await action(ctx);
   } catch (err) {
-    code = reportError(err);
+    code = (await import('./report-error.js')).reportError(err);
   } finally {
     ctx.client.close();
   }

@@ -34,6 +34,8 @@ export interface LogsOptions {
   until?: number;
   /** Last N entries; undefined means all. */
   tail?: number;
+  /** Prefix every line (not every chunk: a long line may arrive in pieces) with its RFC 3339 nano time. */
+  timestamps?: boolean;
   signal?: AbortSignal;
 }
 

@@ -10,13 +10,6 @@ import { abortable, writeChunk } from '../protocol/stream-write.js';
 import type { Router } from '../router.js';
 import { toStatsWire } from '../wire/stats-mapper.js';
 
-/** moby's RFC3339NanoFixed: always nine fractional digits, so timestamps sort as text. */
-export function formatTimestamp(timeNano: bigint): string {
-  const ms = Number(timeNano / 1_000_000n);
-  const fraction = (timeNano % 1_000_000_000n).toString().padStart(9, '0');
-  return `${new Date(ms).toISOString().slice(0, 19)}.${fraction}Z`;
-}
-
 /** multiplexed-stream when there is no TTY and the client speaks API ≥ 1.42, raw-stream otherwise. */
 function streamContentType(tty: boolean, apiVersion: string): string {
   return !tty && versionAtLeast(apiVersion, '1.42')
@@ -43,8 +36,13 @@ export function registerContainerIoRoutes(router: Router, { containers }: ApiBac
     }
     const record = await containers.inspect(id);
     const tty = record.spec.tty;
-    const timestamps = boolParam(ex.query, 'timestamps');
-    const options: LogsOptions = { stdout, stderr, follow: boolParam(ex.query, 'follow'), signal: ex.signal };
+    const options: LogsOptions = {
+      stdout,
+      stderr,
+      follow: boolParam(ex.query, 'follow'),
+      timestamps: boolParam(ex.query, 'timestamps'),
+      signal: ex.signal,
+    };
     const since = timestampParam(ex.query, 'since');
     const until = timestampParam(ex.query, 'until');
     const tail = tailParam(ex.query);
@@ -54,12 +52,9 @@ export function registerContainerIoRoutes(router: Router, { containers }: ApiBac
     const source = containers.logs(record.id, options);
     const out = ex.stream(200, streamContentType(tty, ex.apiVersion));
     for await (const chunk of abortable<OutputChunk>(source, ex.signal)) {
-      const data = timestamps
-        ? Buffer.concat([Buffer.from(`${formatTimestamp(chunk.timeNano)} `), chunk.data])
-        : chunk.data;
       const bytes = tty
-        ? data
-        : encodeFrames(chunk.stream === 'stderr' ? StreamType.stderr : StreamType.stdout, data);
+        ? chunk.data
+        : encodeFrames(chunk.stream === 'stderr' ? StreamType.stderr : StreamType.stdout, chunk.data);
       if (!(await writeChunk(out, bytes, ex.signal))) return;
     }
     out.end();

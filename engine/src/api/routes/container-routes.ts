@@ -1,5 +1,6 @@
 import type { WaitCondition } from '../../containers/container-service.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError, NotModifiedError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
 import type { ApiBackends } from '../api-backends.js';
 import { assertFilterKeys, parseFilters } from '../protocol/filters.js';
 import { boolParam, intParam, stringParam } from '../protocol/form-values.js';
@@ -34,8 +35,31 @@ function stopTimeout(query: URLSearchParams): number | undefined {
   return intParam(query, 't');
 }
 
+/**
+ * moby removes an AutoRemove container whose start failed (`daemon/start.go`), and `docker run
+ * --rm` waits for that removal after reporting the error; without it the CLI would hang.
+ */
+async function removeAfterFailedStartWith(
+  containers: ApiBackends['containers'],
+  id: string,
+  err: unknown,
+  log: Logger,
+): Promise<void> {
+  if (err instanceof NotModifiedError || err instanceof NotFoundError) return;
+  try {
+    const record = await containers.inspect(id);
+    if (!record.spec.autoRemove || record.state.status === 'running') return;
+    await containers.remove(record.id, { force: true, removeVolumes: true });
+  } catch (cleanupErr) {
+    log.warn({ err: cleanupErr, containerId: id }, 'cannot auto-remove the container after its failed start');
+  }
+}
+
 /** Container lifecycle, inspect and list (`/containers/...`). Streams live in `container-io-routes.ts`. */
 export function registerContainerRoutes(router: Router, { containers }: ApiBackends): void {
+  const removeAfterFailedStart = (id: string, err: unknown, log: Logger) =>
+    removeAfterFailedStartWith(containers, id, err, log);
+
   router.get('/containers/json', async (ex) => {
     const filters = parseFilters(ex.query.get('filters'));
     assertFilterKeys(filters, LIST_FILTERS);
@@ -78,7 +102,13 @@ export function registerContainerRoutes(router: Router, { containers }: ApiBacke
   });
 
   router.post('/containers/:id/start', async (ex) => {
-    await containers.start(ex.params.id ?? '');
+    const id = ex.params.id ?? '';
+    try {
+      await containers.start(id);
+    } catch (err) {
+      await removeAfterFailedStart(id, err, ex.log);
+      throw err;
+    }
     ex.noContent();
   });
 

@@ -41,6 +41,8 @@ export function registerEventRoutes(router: Router, { events }: ApiBackends): vo
           if (!(await send(e))) return;
         }
       }
+      const onAbort = () => wake?.();
+      ex.signal.addEventListener('abort', onAbort, { once: true });
       const untilTimer =
         until === undefined
           ? undefined
@@ -51,7 +53,6 @@ export function registerEventRoutes(router: Router, { events }: ApiBackends): vo
           if (!e) {
             await new Promise<void>((resolve) => {
               wake = resolve;
-              ex.signal.addEventListener('abort', () => resolve(), { once: true });
             });
             wake = undefined;
             continue;
@@ -62,6 +63,7 @@ export function registerEventRoutes(router: Router, { events }: ApiBackends): vo
         }
       } finally {
         if (untilTimer) clearTimeout(untilTimer);
+        ex.signal.removeEventListener('abort', onAbort);
       }
       out.end();
     } finally {

@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../errors.js';
+import type { ProgressMessage } from '../../images/image-service.js';
 import { parseReference } from '../../images/reference.js';
 import type { ApiBackends } from '../api-backends.js';
 import { assertFilterKeys, parseFilters } from '../protocol/filters.js';
@@ -87,15 +88,18 @@ export function registerImageRoutes(router: Router, { images }: ApiBackends): vo
   router.post('/images/load', async (ex) => {
     const progress = new JsonLinesResponse(ex);
     const quiet = boolParam(ex.query, 'quiet');
-    const { loaded } = await images.load(
-      ex.bodyStream(),
-      quiet ? {} : { progress: (m) => progress.write(m) },
-    );
+    // The service may announce `Loaded image: …` itself; each line goes out once either way.
+    const announced = new Set<string>();
+    const onProgress = (m: ProgressMessage) => {
+      if (m.stream?.startsWith('Loaded image')) announced.add(m.stream);
+      if (!quiet || m.stream?.startsWith('Loaded image')) progress.write(m);
+    };
+    const { loaded } = await images.load(ex.bodyStream(), { progress: onProgress });
     for (const name of loaded) {
       const line = name.startsWith('sha256:')
         ? `Loaded image ID: ${name}\n`
         : `Loaded image: ${familiar(name)}\n`;
-      progress.write({ stream: line });
+      if (!announced.has(line)) progress.write({ stream: line });
     }
     progress.end();
   });

@@ -173,8 +173,13 @@ function parseEndpoints(body: JsonObject, networkMode: string): EndpointSpec[] {
     ? optObject(networking, 'EndpointsConfig', 'NetworkingConfig.EndpointsConfig')
     : undefined;
   const endpoints: EndpointSpec[] = [];
-  for (const [network, raw] of Object.entries(configs ?? {})) {
-    const field = `NetworkingConfig.EndpointsConfig[${JSON.stringify(network)}]`;
+  for (const [key, raw] of Object.entries(configs ?? {})) {
+    // The docker CLI names the default network `default` here, as in NetworkMode.
+    const network = key === 'default' ? 'bridge' : key;
+    if (endpoints.some((e) => e.network === network)) {
+      throw new InvalidArgumentError(`invalid NetworkingConfig: network ${network} is listed twice`);
+    }
+    const field = `NetworkingConfig.EndpointsConfig[${JSON.stringify(key)}]`;
     const settings = raw === null ? {} : raw;
     if (!isObject(settings)) throw new InvalidArgumentError(`invalid ${field}: expected an object`);
     const ipam = optObject(settings, 'IPAMConfig', `${field}.IPAMConfig`);

@@ -83,11 +83,10 @@ export async function runContainer(
   try {
     id = await createContainer(ctx, body, flags);
   } catch (e) {
-    if (e instanceof EngineApiError) {
-      err(`skiff: Error response from daemon: ${e.message}`);
-      return 125;
-    }
-    throw e;
+    // docker run's own failures (no image, bad options, pull failed) exit 125.
+    if (e instanceof EngineApiError) err(`skiff: Error response from daemon: ${e.message}`);
+    else err(`skiff: ${e instanceof Error ? e.message : String(e)}`);
+    return 125;
   }
   const { client } = ctx;
   const path = `/containers/${id}`;

@@ -1,0 +1,169 @@
+// Engine benchmarks through its two front doors, against a private skiffd (temp SKIFF_ROOT,
+// SKIFF_SCRATCH and socket; the real defaults are never touched):
+//   1. `skiff run --rm IMAGE true` through the CLI (a new Node process each time);
+//   2. the same create + start + wait + remove through the HTTP API directly;
+//   3. N containers created and started concurrently, then waited and removed (total time).
+// Goals (issue 2, 2-core VM): API median <= 30 ms, CLI median <= 80 ms, 20 concurrent <= 400 ms.
+// Uses the built packages (`npx tsc -b` first). Needs root.
+//   node bench/engine.mjs [iterations=30] [concurrent=20] [network=none]
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const skiff = here('../engine/bin/skiff.js');
+const skiffd = here('../engine/bin/skiffd.js');
+if (!existsSync(here('../engine/dist/cli/main.js'))) {
+  console.error('engine/dist is missing: run `npx tsc -b` first');
+  process.exit(1);
+}
+const iterations = Number(process.argv[2] ?? 30);
+const concurrent = Number(process.argv[3] ?? 20);
+const network = process.argv[4] ?? 'none';
+const warmup = 3;
+
+const stats = (samples) => {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+  return { median: at(0.5), p95: at(0.95) };
+};
+const fmt = (label, samples, goal) => {
+  const { median, p95 } = stats(samples);
+  console.log(
+    `${label.padEnd(52)} median ${median.toFixed(1).padStart(6)} ms   p95 ${p95.toFixed(1).padStart(6)} ms   (n=${samples.length}, goal: median <= ${goal} ms)`,
+  );
+};
+
+const base = await mkdtemp('/dev/shm/skiff-bench-engine-');
+const socketPath = path.join(base, 'skiff.sock');
+const env = {
+  ...process.env,
+  SKIFF_ROOT: path.join(base, 'root'),
+  SKIFF_SCRATCH: path.join(base, 'scratch'),
+  SKIFF_HOST: `unix://${socketPath}`,
+  SKIFF_ENGINE_NAME: `bench-${process.pid}`,
+  SKIFF_LOG_LEVEL: 'warn',
+  SKIFF_EPHEMERAL: '1',
+};
+const waitForSocket = async () => {
+  for (let i = 0; i < 600; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(socketPath);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('skiffd did not start');
+};
+
+const daemon = spawn(process.execPath, [skiffd, '--detached'], {
+  env,
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const agent = new Agent({ keepAlive: true });
+const api = (method, p, body) =>
+  new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = request(
+      {
+        socketPath,
+        agent,
+        method,
+        path: `/v1.45${p}`,
+        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {},
+      },
+      (res) => {
+        const parts = [];
+        res.on('data', (c) => parts.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(parts).toString();
+          if (res.statusCode >= 300) reject(new Error(`${method} ${p}: ${res.statusCode} ${text}`));
+          else resolve(text ? JSON.parse(text) : undefined);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+/** The wait request resolves its first promise when the headers arrive (waiter registered), the second at exit. */
+const waitExit = (id) =>
+  new Promise((resolveHeaders, reject) => {
+    const req = request(
+      { socketPath, agent, method: 'POST', path: `/v1.45/containers/${id}/wait?condition=next-exit` },
+      (res) => {
+        const parts = [];
+        const done = new Promise((resolve) => {
+          res.on('data', (c) => parts.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString())));
+        });
+        resolveHeaders(done);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+const runOnce = async () => {
+  const { Id } = await api('POST', '/containers/create', {
+    Image: 'bench-busybox',
+    Cmd: ['true'],
+    HostConfig: { NetworkMode: network },
+  });
+  const exited = await waitExit(Id);
+  await api('POST', `/containers/${Id}/start`);
+  const { StatusCode } = await exited;
+  if (StatusCode !== 0) throw new Error(`container exited with ${StatusCode}`);
+  await api('DELETE', `/containers/${Id}`);
+};
+
+try {
+  await waitForSocket();
+  const tar = path.join(base, 'busybox.tar');
+  execFileSync('bash', [here('../fixtures/busybox/make-rootfs.sh'), tar]);
+  execFileSync(process.execPath, [skiff, 'import', tar, 'bench-busybox'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+
+  const cli = [];
+  for (let i = 0; i < iterations + warmup; i++) {
+    const t = performance.now();
+    execFileSync(process.execPath, [skiff, 'run', '--rm', '--network', network, 'bench-busybox', 'true'], {
+      env,
+      stdio: 'inherit',
+    });
+    if (i >= warmup) cli.push(performance.now() - t);
+  }
+
+  const direct = [];
+  for (let i = 0; i < iterations + warmup; i++) {
+    const t = performance.now();
+    await runOnce();
+    if (i >= warmup) direct.push(performance.now() - t);
+  }
+
+  const batches = [];
+  for (let round = 0; round < 5; round++) {
+    const t = performance.now();
+    await Promise.all(Array.from({ length: concurrent }, () => runOnce()));
+    batches.push(performance.now() - t);
+  }
+
+  console.log(`skiff engine (network ${network}, ${iterations} runs after ${warmup} warm-up)`);
+  fmt('CLI: skiff run --rm IMAGE true', cli, 80);
+  fmt('API: create + start + wait + remove', direct, 30);
+  fmt(`API: ${concurrent} concurrent create+start+wait+remove (total)`, batches, 400);
+} finally {
+  agent.destroy();
+  daemon.kill('SIGTERM');
+  await new Promise((r) => daemon.once('exit', r));
+  await rm(base, { recursive: true, force: true });
+}

@@ -1,0 +1,235 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEngine, MAKE_BUSYBOX, SkiffdHarness } from './skiffd-harness.js';
+
+describe('the skiff CLI as a process against a real skiffd', () => {
+  const h = new SkiffdHarness();
+  let busyboxTar = '';
+
+  beforeAll(async () => {
+    await buildEngine();
+    await h.prepare();
+    await h.start();
+    busyboxTar = path.join(h.base, 'busybox.tar');
+    execFileSync('bash', [MAKE_BUSYBOX, busyboxTar]);
+    const imported = await h.skiff([
+      'import',
+      '--change',
+      'CMD ["sh"]',
+      '-m',
+      'from the test',
+      busyboxTar,
+      'busybox:latest',
+    ]);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+  }, 180_000);
+
+  afterAll(async () => {
+    await h.stop();
+    await h.cleanup();
+  });
+
+  it('run --rm prints the output, keeps stderr apart and exits with the container code', async () => {
+    const r = await h.skiff(['run', '--rm', 'busybox', 'sh', '-c', 'echo to-out; echo to-err >&2; exit 3']);
+    expect(r.stdout).toBe('to-out\n');
+    expect(r.stderr).toBe('to-err\n');
+    expect(r.code).toBe(3);
+    const ps = await h.skiff(['ps', '-a', '-q']);
+    expect(ps.stdout).toBe('');
+  });
+
+  it('run passes stdin with -i, env, workdir, user and hostname', async () => {
+    const r = await h.skiff(
+      [
+        'run',
+        '--rm',
+        '-i',
+        '-e',
+        'GREETING=hi',
+        '-w',
+        '/tmp',
+        '-u',
+        'nobody',
+        '-h',
+        'boxy',
+        'busybox',
+        'sh',
+        '-c',
+        'echo $GREETING $(pwd) $(id -un) $(hostname); cat',
+      ],
+      { input: 'from stdin\n' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('hi /tmp nobody boxy\nfrom stdin\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('reports a missing command with exit 127 and a bad image with 125', async () => {
+    const missing = await h.skiff(['run', '--rm', 'busybox', '/no/such/cmd']);
+    expect(missing.code).toBe(127);
+    const badImage = await h.skiff(['run', '--rm', 'no-such-image:9', 'true']);
+    expect(badImage.code).toBe(125);
+    expect(badImage.stderr).toMatch(/Unable to find image 'no-such-image:9' locally/);
+  });
+
+  it('runs detached, lists with ps (table, json, filters), shows logs, and stops and removes', async () => {
+    const name = `web-${h.engineName}`;
+    const run = await h.skiff([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '-l',
+      'tier=front',
+      'busybox',
+      'sh',
+      '-c',
+      'echo started; echo warn >&2; exec sleep 60',
+    ]);
+    expect(run.code).toBe(0);
+    const id = run.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+
+    const table = await h.skiff(['ps']);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+    expect(lines.find((l) => l.startsWith(id.slice(0, 12)))).toMatch(new RegExp(`busybox .*Up .*${name}$`));
+
+    const json = await h.skiff(['ps', '--format', 'json', '--filter', 'label=tier=front']);
+    const items = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ID: string; Names: string; State: string });
+    expect(items).toEqual([expect.objectContaining({ ID: id.slice(0, 12), Names: name, State: 'running' })]);
+    expect((await h.skiff(['ps', '-q', '--no-trunc', '--filter', `name=${name}`])).stdout).toBe(`${id}\n`);
+    expect((await h.skiff(['ps', '-q', '--filter', 'label=tier=back'])).stdout).toBe('');
+
+    await new Promise((r) => setTimeout(r, 300));
+    const logs = await h.skiff(['logs', name]);
+    expect(logs.stdout).toBe('started\n');
+    expect(logs.stderr).toBe('warn\n');
+    const stamped = await h.skiff(['logs', '-t', '--tail', '1', name]);
+    expect(stamped.stdout + stamped.stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z (started|warn)\n$/);
+
+    expect((await h.skiff(['inspect', '-f', '{{.State.Status}} {{.Name}}', name])).stdout).toBe(
+      `running /${name}\n`,
+    );
+    const inspected = JSON.parse((await h.skiff(['inspect', name])).stdout) as { Id: string }[];
+    expect(inspected.map((c) => c.Id)).toEqual([id]);
+
+    const stop = await h.skiff(['stop', '-t', '1', name]);
+    expect(stop).toMatchObject({ code: 0, stdout: `${name}\n` });
+    expect((await h.skiff(['stop', name])).code).toBe(0);
+    expect((await h.skiff(['wait', name])).stdout).toBe('137\n');
+    expect((await h.skiff(['ps', '-q', '--filter', `name=${name}`])).stdout).toBe('');
+    expect(
+      (await h.skiff(['ps', '-a', '-q', '--filter', 'status=exited', '--filter', `name=${name}`])).stdout,
+    ).toBe(`${id.slice(0, 12)}\n`);
+    expect(await h.skiff(['rm', name])).toMatchObject({ code: 0, stdout: `${name}\n` });
+    const again = await h.skiff(['rm', name]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`Error response from daemon: No such container: ${name}\n`);
+  });
+
+  it('follows logs until the container exits', async () => {
+    const id = (
+      await h.skiff(['run', '-d', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.2; done'])
+    ).stdout.trim();
+    const followed = await h.skiff(['logs', '-f', id]);
+    expect(followed.stdout).toBe('line 1\nline 2\nline 3\n');
+    await h.skiff(['rm', id]);
+  });
+
+  it('execs with env, workdir, user, stdin and the exit code', async () => {
+    const id = (await h.skiff(['run', '-d', 'busybox', 'sleep', '60'])).stdout.trim();
+    const r = await h.skiff([
+      'exec',
+      '-e',
+      'X=1',
+      '-w',
+      '/etc',
+      '-u',
+      'nobody',
+      id,
+      'sh',
+      '-c',
+      'echo $X $(pwd) $(id -un); exit 4',
+    ]);
+    expect(r).toMatchObject({ code: 4, stdout: '1 /etc nobody\n' });
+    const piped = await h.skiff(['exec', '-i', id, 'sh', '-c', 'tr a-z A-Z'], { input: 'shout\n' });
+    expect(piped).toMatchObject({ code: 0, stdout: 'SHOUT\n' });
+    const detached = await h.skiff(['exec', '-d', id, 'sh', '-c', 'echo bg > /tmp/bg']);
+    expect(detached.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await h.skiff(['exec', id, 'cat', '/tmp/bg'])).stdout).toBe('bg\n');
+    expect((await h.skiff(['exec', id, '/no/such'])).code).toBe(127);
+    await h.skiff(['rm', '-f', id]);
+  });
+
+  it('copies files and directories both ways', async () => {
+    const id = (await h.skiff(['create', 'busybox', 'sleep', '60'])).stdout.trim();
+    const local = path.join(h.base, 'cp-src');
+    await mkdir(path.join(local, 'nested'), { recursive: true });
+    await writeFile(path.join(local, 'a.txt'), 'file a\n');
+    await writeFile(path.join(local, 'nested', 'b.txt'), 'file b\n');
+    expect((await h.skiff(['cp', local, `${id}:/srv`])).code).toBe(0);
+    expect((await h.skiff(['cp', path.join(local, 'a.txt'), `${id}:/etc/renamed.txt`])).code).toBe(0);
+    await h.skiff(['start', id]);
+    expect((await h.skiff(['exec', id, 'cat', '/srv/nested/b.txt', '/etc/renamed.txt'])).stdout).toBe(
+      'file b\nfile a\n',
+    );
+    const back = path.join(h.base, 'cp-back');
+    await mkdir(back);
+    expect((await h.skiff(['cp', `${id}:/srv`, back])).code).toBe(0);
+    expect(await readFile(path.join(back, 'srv', 'nested', 'b.txt'), 'utf8')).toBe('file b\n');
+    expect((await h.skiff(['cp', `${id}:/etc/renamed.txt`, path.join(back, 'single.txt')])).code).toBe(0);
+    expect(await readFile(path.join(back, 'single.txt'), 'utf8')).toBe('file a\n');
+    const tarOut = await h.skiff(['cp', `${id}:/etc/hostname`, '-']);
+    expect(tarOut.stdout).toContain('hostname');
+    await h.skiff(['rm', '-f', id]);
+  });
+
+  it('round-trips images through save, rmi and load, and tags and lists them', async () => {
+    expect((await h.skiff(['tag', 'busybox', 'localhost:5000/team/box:v1'])).code).toBe(0);
+    const images = await h.skiff(['images']);
+    expect(images.stdout.split('\n')[0]).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
+    expect(images.stdout).toMatch(/localhost:5000\/team\/box\s+v1\s+[0-9a-f]{12}\s/);
+    const json = (await h.skiff(['images', '--format', 'json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { Repository: string; Tag: string });
+    expect(json).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Repository: 'busybox', Tag: 'latest' })]),
+    );
+    const archive = path.join(h.base, 'saved.tar');
+    expect((await h.skiff(['save', '-o', archive, 'localhost:5000/team/box:v1'])).code).toBe(0);
+    const rmi = await h.skiff(['rmi', 'localhost:5000/team/box:v1']);
+    expect(rmi.stdout).toBe('Untagged: localhost:5000/team/box:v1\n');
+    expect((await h.skiff(['image', 'inspect', 'localhost:5000/team/box:v1'])).code).toBe(1);
+    const load = await h.skiff(['load', '-i', archive]);
+    expect(load).toMatchObject({ code: 0, stdout: 'Loaded image: localhost:5000/team/box:v1\n' });
+    const run = await h.skiff(['run', '--rm', 'localhost:5000/team/box:v1', 'echo', 'loaded']);
+    expect(run.stdout).toBe('loaded\n');
+    const inspected = JSON.parse((await h.skiff(['image', 'inspect', 'busybox'])).stdout) as {
+      Config: { Cmd: string[] };
+    }[];
+    expect(inspected[0]?.Config.Cmd).toEqual(['sh']);
+    expect((await h.skiff(['rmi', 'no-such:img'])).stderr).toMatch(
+      /^Error response from daemon: No such image: no-such:img/,
+    );
+  });
+
+  it('prints version and info, and engine status', async () => {
+    const version = await h.skiff(['version']);
+    expect(version.stdout).toMatch(/Server: Skiff Engine/);
+    expect(version.stdout).toMatch(/API version:\s+1\.45 \(minimum version 1\.24\)/);
+    const info = JSON.parse((await h.skiff(['info', '--json'])).stdout) as { SkiffPid: number };
+    expect(info.SkiffPid).toBe(h.daemon?.pid);
+    const status = await h.skiff(['engine', 'status', '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid: h.daemon?.pid });
+  });
+});
