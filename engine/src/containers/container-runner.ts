@@ -210,7 +210,8 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
   record.state.health = hc ? ctx.health.start(record.id, hc, record.state.health) : undefined;
   live.exitHandled = supervisor.exited.then((result) => handleExit(ctx, record, live, supervisor, result));
   ctx.publish('start', record);
-  await supervisor.started;
+  // Like `runc start`, start returns once the container's program runs (or the run ended).
+  await supervisor.ready();
   if (!supervisor.running) {
     // Gone before start returned: if the runtime could not start the process at all, the start
     // fails as Docker's does (moby translateContainerdStartErr: 400 for a missing or

@@ -18,6 +18,8 @@ export interface ExecTarget {
   containerId: string;
   running: boolean;
   paused: boolean;
+  /** Settles once the container's process runs (crun refuses execs while it sets the container up). */
+  ready(): Promise<void>;
   /** The OCI `process` for this exec: the container's environment, capabilities and user with the exec's on top. */
   buildProcess(
     input: ExecCreateInput,
@@ -109,6 +111,7 @@ export class ExecManager {
     const tty = options.tty ?? input.tty ?? false;
     const consoleSize = options.consoleSize ?? input.consoleSize;
     const proc = await target.buildProcess(input, tty, consoleSize);
+    await target.ready();
     const attachStdin = !options.detach && (input.attachStdin ?? false);
     record.running = true;
     const rp = this.runtime.exec(target.containerId, proc, {

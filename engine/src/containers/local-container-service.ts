@@ -500,6 +500,7 @@ export class LocalContainerService implements ContainerService {
       containerId: record.id,
       running,
       paused: record.state.status === 'paused',
+      ready: () => live?.supervisor?.ready() ?? Promise.resolve(),
       buildProcess: async (input, tty, consoleSize) => {
         const oci = live?.oci;
         if (!oci || !live.rootfsPath) throw new ConflictError(`Container ${record.id} is not running`);

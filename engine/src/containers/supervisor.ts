@@ -36,7 +36,7 @@ export interface SupervisorOptions {
   runtime: OciRuntime;
   /**
    * The runtime's state file for this container (`<root>/<id>/status` for crun). crun writes it
-   * only after the init exec'd, and `crun exec` fails until it exists, so `started` waits for it.
+   * only after the init exec'd, and `crun exec` fails until it exists, so `ready` waits for it.
    */
   stateFile?: string;
   /** Host processes (default: /proc and kill(2)). */
@@ -65,13 +65,14 @@ export function signalNumber(signal: string | number): number {
  */
 export class Supervisor {
   readonly exited: Promise<RunResult>;
-  /** Settles when the container's init pid is known (or the run already ended). */
+  /** Settles when the container's init pid is known (or the run already ended); see also `ready`. */
   readonly started: Promise<void>;
   private readonly process: RuntimeProcess;
   private pid = 0;
   private done = false;
   private killedByEngine = false;
   private readonly ports: ProcessPort;
+  private readiness: Promise<void> | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     const { runtime, id, bundle, tty, openStdin, consoleSize } = options;
@@ -115,6 +116,7 @@ export class Supervisor {
   async kill(signal: string | number): Promise<void> {
     if (this.done) return;
     const sig = signalNumber(signal);
+    if (sig !== osConstants.signals.SIGKILL) await this.ready();
     if (sig === osConstants.signals.SIGKILL) this.killedByEngine = true;
     if (this.pid > 0) {
       try {
@@ -204,36 +206,62 @@ export class Supervisor {
   }
 
   /**
-   * The init is the runtime's child: `/proc/<crun>/task/<crun>/children` names it without
-   * spawning `crun state`. `started` settles only once that child has exec'd the container's
-   * program (its `exe` is no longer the runtime's), like `runc start` returning after the exec:
-   * until then crun holds signals blocked and an exec into the container would race its setup,
-   * so a stop or exec right after start would misbehave.
+   * The init is the runtime's child: `/proc/<crun>/task/<crun>/children` names it as soon as crun
+   * cloned it, without spawning `crun state`. Polled with growing pauses so the engine does not
+   * compete with crun for the CPU while the container starts.
    */
   private async findPid(): Promise<void> {
     const crunPid = this.process.pid;
     const deadline = Date.now() + PID_WAIT_MS;
-    const ports = this.ports;
-    const runtimeExe = await ports.exe(crunPid);
     let delay = 0;
     while (!this.done && Date.now() < deadline) {
-      const child = (await ports.children(crunPid))[0] ?? 0;
+      const child = (await this.ports.children(crunPid))[0] ?? 0;
       if (child > 0) {
         this.pid = child;
-        const exe = await ports.exe(child);
-        const stateReady = !this.options.stateFile || (await ports.exists(this.options.stateFile));
-        if (exe !== '' && exe !== runtimeExe && stateReady) return;
+        return;
       }
-      const exitedFirst = await Promise.race([
-        this.exited.then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), delay)),
-      ]);
-      if (exitedFirst) return;
-      delay = Math.min(delay + 1, 2);
+      if (await this.exitedWithin(delay)) return;
+      delay = Math.min(delay * 2 || 1, 4);
     }
     if (!this.done) {
       const state = await this.options.runtime.state(this.options.id).catch(() => undefined);
       if (state && state.pid > 0) this.pid = state.pid;
     }
+  }
+
+  /**
+   * Settles once the init has exec'd the container's program (its `exe` is no longer the
+   * runtime's) and the runtime wrote its state — what `runc start` waits for before returning.
+   * Until then crun holds signals blocked (a SIGTERM to an init without a handler is then lost)
+   * and `crun exec` fails, so start, stop, kill and exec wait for this. Settles too when the run
+   * ends. Polled with growing pauses (1, 2, then 4 ms) so the engine does not compete with crun
+   * for the CPU while it sets the container up.
+   */
+  ready(): Promise<void> {
+    this.readiness ??= (async () => {
+      await this.started;
+      const ports = this.ports;
+      const runtimeExe = await ports.exe(this.process.pid);
+      const deadline = Date.now() + PID_WAIT_MS;
+      let delay = 0;
+      while (!this.done && this.pid > 0 && Date.now() < deadline) {
+        const exe = await ports.exe(this.pid);
+        const stateReady = !this.options.stateFile || (await ports.exists(this.options.stateFile));
+        if (exe !== '' && exe !== runtimeExe && stateReady) return;
+        if (await this.exitedWithin(delay)) return;
+        delay = Math.min(delay * 2 || 1, 4);
+      }
+    })();
+    return this.readiness;
+  }
+
+  private exitedWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      this.exited.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]).finally(() => clearTimeout(timer));
   }
 }

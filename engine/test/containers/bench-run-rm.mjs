@@ -107,14 +107,48 @@ async function runRm() {
   return { create: t1 - t0, start: t2 - t1, wait: t3 - t2, remove: t4 - t3, total: t4 - t0 };
 }
 
+// Baseline, interleaved with the service runs so machine load hits both alike: `crun run` of the
+// same config.json the service wrote (rootfs of a created container, args `true`), nothing else.
+const { spawn } = await import('node:child_process');
+const { readFile } = await import('node:fs/promises');
+const template = await service.create({ image: 'busybox', cmd: ['sleep', '60'], networkMode });
+await service.start(template.id);
+const bundleDir = path.join(scratchDir, 'containers', template.id, 'bundle');
+const spec = JSON.parse(await readFile(path.join(bundleDir, 'config.json'), 'utf8'));
+await service.remove(template.id, { force: true });
+const holder = await service.create({ image: 'busybox', cmd: ['true'], networkMode });
+const rawBundle = path.join(base, 'raw-bundle');
+await mkdir(rawBundle, { recursive: true });
+spec.root.path = path.join(scratchDir, 'containers', holder.id, 'merged');
+spec.process.args = ['true'];
+spec.mounts = spec.mounts.filter((m) => !m.destination.startsWith('/etc/'));
+spec.linux.cgroupsPath = `/skiff/${engineName}/raw`;
+await writeFile(path.join(rawBundle, 'config.json'), JSON.stringify(spec));
+const rawRoot = path.join(base, 'raw-state');
+const rawRun = () =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('crun', ['--root', rawRoot, 'run', '--bundle', rawBundle, `raw-${process.pid}`], {
+      stdio: 'ignore',
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(performance.now() - t0) : reject(new Error(`crun exit ${code}`)),
+    );
+  });
+const raw = [];
+
 try {
   for (let i = 0; i < warmup; i++) await runRm();
   for (let i = 0; i < iterations; i++) {
     const r = await runRm();
     for (const k of Object.keys(phases)) phases[k].push(r[k]);
+    raw.push(await rawRun());
   }
+  await service.remove(holder.id);
   console.log(`run --rm true through ContainerService, network ${networkMode}, crun ${process.arch}`);
   for (const k of Object.keys(phases)) fmt(`  ${k}`, phases[k]);
+  fmt('  baseline: crun run alone, same config.json', raw);
   const concurrent = [];
   for (let round = 0; round < 5; round++) {
     const t0 = performance.now();
