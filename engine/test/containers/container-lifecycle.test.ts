@@ -246,4 +246,17 @@ describe('container lifecycle (real crun, overlayfs, cgroups)', () => {
     expect(info.state.error).toMatch(/no\/such\/program/);
     await fx.service.remove(id);
   });
+
+  it('gives a name to exactly one of many concurrent creates, and generated names are docker-style', async () => {
+    const name = `race-${fx.engineName}`;
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () =>
+        fx.service.create({ image: 'busybox', cmd: ['true'], networkMode: 'none', name }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
+    const { id } = await fx.service.create({ image: 'busybox', cmd: ['true'], networkMode: 'none' });
+    expect((await fx.service.inspect(id)).spec.name).toMatch(/^[a-z]+_[a-z]+\d?$/);
+  });
 });
