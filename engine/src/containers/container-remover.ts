@@ -61,5 +61,7 @@ export async function removeContainer(
     }
   }
   ctx.publish('destroy', record);
+  // Waiters for an exit that can no longer come (a created container removed) are answered too.
+  ctx.waiters.emit(`exit:${id}`, undefined);
   ctx.waiters.emit(`removed:${id}`, record.state.exitCode);
 }

@@ -300,7 +300,6 @@ async function handleExit(
         record.state.restartCount++;
         try {
           await startRun(ctx, record);
-          ctx.publish('restart', record);
         } catch (err: unknown) {
           record.state.status = 'exited';
           record.state.error = errorMessage(err);

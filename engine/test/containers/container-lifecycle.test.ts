@@ -259,4 +259,26 @@ describe('container lifecycle (real crun, overlayfs, cgroups)', () => {
     const { id } = await fx.service.create({ image: 'busybox', cmd: ['true'], networkMode: 'none' });
     expect((await fx.service.inspect(id)).spec.name).toMatch(/^[a-z]+_[a-z]+\d?$/);
   });
+
+  it('stops and force-removes paused containers', async () => {
+    const svc = fx.service;
+    const a = (await svc.create({ image: 'busybox', cmd: ['sleep', '60'], networkMode: 'none' })).id;
+    const b = (await svc.create({ image: 'busybox', cmd: ['sleep', '60'], networkMode: 'none' })).id;
+    await svc.start(a);
+    await svc.start(b);
+    await svc.pause(a);
+    await svc.pause(b);
+    await svc.stop(a, { timeoutSeconds: 1 });
+    expect((await svc.inspect(a)).state).toMatchObject({ status: 'exited', exitCode: 137 });
+    const waiting = svc.wait(b, 'next-exit');
+    await svc.remove(b, { force: true });
+    expect((await waiting).statusCode).toBe(137);
+    const created = (await svc.create({ image: 'busybox', cmd: ['true'], networkMode: 'none' })).id;
+    const never = svc.wait(created, 'next-exit');
+    await svc.remove(created);
+    expect((await never).statusCode).toBe(0);
+    await svc.remove(a);
+    await svc.close();
+    expect(await fx.leftovers()).toEqual([]);
+  });
 });

@@ -217,4 +217,14 @@ describe('create options', () => {
     expect(bundle.annotations?.['run.oci.seccomp_bpf_data']).toBeTruthy();
     expect(bundle.linux.seccomp).toBeDefined();
   });
+
+  it('starts an empty volume as a copy of what the image has at its path', async () => {
+    const { id, out } = await run('cat /etc/passwd | head -1; echo mine > /etc/added', { volumes: ['/etc'] });
+    expect(out).toBe('root:x:0:0:root:/root:/bin/sh\n');
+    const mount = (await fx.service.inspect(id)).mounts.find((m) => m.destination === '/etc')!;
+    expect((await readdir(mount.source)).sort()).toEqual(
+      expect.arrayContaining(['added', 'group', 'passwd']),
+    );
+    await fx.service.remove(id, { removeVolumes: true });
+  });
 });
