@@ -152,13 +152,27 @@ export class BuildFixture {
     return dir;
   }
 
-  /** Reads a file of an image by unpacking nothing: the snapshot of the last layer that has it. */
-  async readImageFile(image: ImageRecord, file: string): Promise<Buffer | undefined> {
-    for (const layer of [...image.layers].reverse()) {
-      const p = path.join(this.snapshotter.dir(layer.chainId), file);
-      if (existsSync(p)) return readFile(p);
+  /** Runs `fn` on a mounted view of an image's root filesystem (an overlay of its snapshots), then releases it. */
+  async withImageRoot<T>(ref: string, fn: (root: string) => Promise<T>): Promise<T> {
+    const image = await this.store.get(ref);
+    const id = randomBytes(16).toString('hex');
+    const fs = await this.deps.rootfs.prepare(
+      id,
+      image.layers.map((l) => l.chainId),
+    );
+    try {
+      return await fn(fs.mountpoint);
+    } finally {
+      await this.deps.rootfs.release(id);
     }
-    return undefined;
+  }
+
+  /** A file of an image (through the overlay, so whiteouts hide what they delete), or undefined. */
+  async readImageFile(ref: string, file: string): Promise<string | undefined> {
+    return this.withImageRoot(ref, async (root) => {
+      const p = path.join(root, file);
+      return existsSync(p) ? readFile(p, 'utf8') : undefined;
+    });
   }
 
   cgroupParents(): string[] {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ChangeState } from '../../images/config-changes.js';
 import { applyConfigChange } from '../../images/config-changes.js';
 import type { StageVariables } from '../expand/stage-variables.js';
@@ -13,7 +13,7 @@ import type {
 import { parseInstructions } from '../parser/parse-dockerfile.js';
 import type { CopyFromRef, PlannedStage } from '../plan/build-plan.js';
 import { resolveBaseImage } from './base-image.js';
-import { BuildCancelledError } from './build-errors.js';
+import { BuildCancelledError, BuildStepError } from './build-errors.js';
 import type { BuildSession } from './build-session.js';
 import { executeCopy, prepareCopy } from './copy-step.js';
 import { DEFAULT_SHELL, nopTextSingle } from './history-text.js';
@@ -188,7 +188,7 @@ export class StageRun {
         (!trigger && raw.kind === 'COPY' ? this.planned.copyFrom.get(raw) : undefined) ??
         this.session.plan.resolveCopyFrom(resolved.from, this.planned.stage.index, resolved.location);
     }
-    await withSourceTree(this.session, from, this.planned.platform, async (tree) => {
+    const copying = withSourceTree(this.session, from, this.planned.platform, async (tree) => {
       const now = this.session.now();
       const prepared = await prepareCopy(this.copyDeps(), resolved, tree, this.image, {
         now,
@@ -203,6 +203,18 @@ export class StageRun {
         await prepared.cleanup();
       }
     });
+    try {
+      await copying;
+    } catch (err: unknown) {
+      if (from?.kind !== 'image' || !(err instanceof NotFoundError) || err.ref !== from.ref) throw err;
+      const names = this.session.plan.stages.flatMap((s) => (s.stage.name ? [s.stage.name] : []));
+      throw new BuildStepError(
+        resolved.location,
+        'COPY',
+        `--from=${from.ref} names no stage${names.length > 0 ? ` (the stages are ${names.join(', ')})` : ''} and no image on this machine: ${err.message}`,
+        { cause: err, code: err.code },
+      );
+    }
   }
 
   /**
