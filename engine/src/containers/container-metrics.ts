@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { InvalidArgumentError } from '../errors.js';
+import { ConflictError, InvalidArgumentError } from '../errors.js';
 import { runCommand } from '../util/run-command.js';
 import type { CgroupUsage } from './container-cgroups.js';
+import type { ContainerContext } from './container-context.js';
+import type { ContainerRecord } from './container-record.js';
 import type { ContainerStats } from './container-service.js';
 
 /** USER_HZ on Linux: /proc/stat counts in 1/100 s. */
@@ -76,4 +78,39 @@ export async function containerStats(usage: CgroupUsage, pid: number, now: Date)
     pids: usage.pids,
     networks: parseNetDev(netText),
   };
+}
+
+/** `docker top`: the processes in the container's cgroups (the init included). */
+export async function topOfContainer(
+  ctx: ContainerContext,
+  record: ContainerRecord,
+  psArgs?: string,
+): Promise<{ titles: string[]; processes: string[][] }> {
+  const live = ctx.live.get(record.id);
+  if (!live?.supervisor?.running) throw new ConflictError(`Container ${record.id} is not running`);
+  const pids = new Set(await ctx.cgroups.pids(record.id, live.placement));
+  if (live.supervisor.initPid > 0) pids.add(live.supervisor.initPid);
+  return topProcesses([...pids], psArgs || '-ef');
+}
+
+/** `docker stats`: cgroup v1 counters of a running container; zeros for one that is not (as moby). */
+export async function statsOfContainer(
+  ctx: ContainerContext,
+  record: ContainerRecord,
+): Promise<ContainerStats> {
+  const live = ctx.live.get(record.id);
+  const now = new Date();
+  if (!live?.supervisor?.running || !live.placement) {
+    return {
+      read: now.toISOString(),
+      cpuTotalNs: 0,
+      systemCpuNs: 0,
+      onlineCpus: 0,
+      memoryUsage: 0,
+      memoryLimit: 0,
+      pids: 0,
+      networks: {},
+    };
+  }
+  return containerStats(await ctx.cgroups.usage(live.placement, record.id), live.supervisor.initPid, now);
 }

@@ -1,20 +1,20 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { EndpointRequest } from '@skiff/net';
 import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError } from '../errors.js';
-import { buildExecProcess } from '../runtime/oci-spec.js';
-import { resolveUser } from '../runtime/user-resolver.js';
 import { LocalVolumeStore } from '../volumes/local-volume-store.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import { archiveContainerPath, statContainerPath } from './archive.js';
-import { extractIntoContainer } from './archive-extract.js';
-import { rootViewOf } from './container-archive-view.js';
+import { putContainerArchive, rootViewOf } from './container-archive-view.js';
+import { attachToContainer } from './container-attach.js';
 import { ContainerCgroups } from './container-cgroups.js';
 import { commitContainer } from './container-commit.js';
 import { ContainerContext, type ContainerServiceDeps } from './container-context.js';
 import { createContainer } from './container-creator.js';
+import { execTargetOf, runHealthProbe } from './container-exec.js';
 import { filterContainers } from './container-filters.js';
-import { containerStats, topProcesses } from './container-metrics.js';
+import { statsOfContainer, topOfContainer } from './container-metrics.js';
+import { connectContainerNetwork, disconnectContainerNetwork } from './container-network-ops.js';
+import { pauseContainer, unpauseContainer } from './container-pause.js';
 import { pruneContainers } from './container-prune.js';
 import type { ContainerRecord } from './container-record.js';
 import { removeContainer } from './container-remover.js';
@@ -37,12 +37,12 @@ import {
 } from './container-service.js';
 import type { EndpointSpec } from './container-spec.js';
 import { ContainerStore } from './container-store.js';
+import { waitForContainer } from './container-wait.js';
 import { normaliseContainerName } from './create-merge.js';
-import { ExecManager, type ExecTarget } from './exec-manager.js';
-import { HealthMonitor, type ProbeResult } from './health-monitor.js';
+import { ExecManager } from './exec-manager.js';
+import { HealthMonitor } from './health-monitor.js';
 import { HostFactsCache } from './host-facts.js';
 import { type LogReadOptions, LogStore } from './log-store.js';
-import { hostProcesses } from './process-port.js';
 import { recoverContainers } from './recovery.js';
 import { signalNumber } from './supervisor.js';
 
@@ -79,7 +79,7 @@ export class LocalContainerService implements ContainerService {
       deps.processes,
     );
     const health = new HealthMonitor({
-      runProbe: (id, cmd, timeoutMs) => this.runProbe(id, cmd, timeoutMs),
+      runProbe: (id, cmd, timeoutMs) => runHealthProbe(this.ctx, id, cmd, timeoutMs),
       onUpdate: (id, state, changed) => this.onHealth(id, state, changed),
       logger,
     });
@@ -194,27 +194,7 @@ export class LocalContainerService implements ContainerService {
   }
 
   wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
-    const record = this.store.resolve(ref);
-    const result = (): WaitResult => ({
-      statusCode: record.state.exitCode,
-      ...(record.state.error ? { error: record.state.error } : {}),
-    });
-    if (condition === 'not-running' && !isRunningStatus(record.state.status))
-      return Promise.resolve(result());
-    const event = condition === 'removed' ? `removed:${record.id}` : `exit:${record.id}`;
-    return new Promise<WaitResult>((resolve, reject) => {
-      const onEvent = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(result());
-      };
-      const onAbort = () => {
-        this.ctx.waiters.off(event, onEvent);
-        reject(signal?.reason ?? new Error('wait aborted'));
-      };
-      if (signal?.aborted) return onAbort();
-      this.ctx.waiters.once(event, onEvent);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return waitForContainer(this.ctx, this.store.resolve(ref), condition, signal);
   }
 
   async remove(ref: string, options: { force?: boolean; removeVolumes?: boolean } = {}): Promise<void> {
@@ -255,26 +235,12 @@ export class LocalContainerService implements ContainerService {
 
   async pause(ref: string): Promise<void> {
     const record = this.store.resolve(ref);
-    await this.ctx.locks.run(record.id, async () => {
-      if (record.state.status === 'paused')
-        throw new ConflictError(`Container ${record.id} is already paused`);
-      if (record.state.status !== 'running') throw new ConflictError(`Container ${record.id} is not running`);
-      await this.ctx.deps.runtime.pause(record.id);
-      record.state.status = 'paused';
-      await this.store.save(record);
-      this.ctx.publish('pause', record);
-    });
+    await this.ctx.locks.run(record.id, () => pauseContainer(this.ctx, record));
   }
 
   async unpause(ref: string): Promise<void> {
     const record = this.store.resolve(ref);
-    await this.ctx.locks.run(record.id, async () => {
-      if (record.state.status !== 'paused') throw new ConflictError(`Container ${record.id} is not paused`);
-      await this.ctx.deps.runtime.resume(record.id);
-      record.state.status = 'running';
-      await this.store.save(record);
-      this.ctx.publish('unpause', record);
-    });
+    await this.ctx.locks.run(record.id, () => unpauseContainer(this.ctx, record));
   }
 
   async resize(ref: string, size: { rows: number; cols: number }): Promise<void> {
@@ -296,55 +262,15 @@ export class LocalContainerService implements ContainerService {
     ref: string,
     options: { stdin: boolean; stdout: boolean; stderr: boolean; logs: boolean; stream: boolean },
   ): Promise<StdioSession> {
-    const record = this.store.resolve(ref);
-    if (record.state.status === 'paused') {
-      throw new ConflictError(`You cannot attach to a paused container, unpause it first`);
-    }
-    const live = this.ctx.liveOf(record);
-    const replay =
-      options.logs && record.spec.logDriver !== 'none'
-        ? this.ctx.logs.read(record.id, record.logPath, {
-            stdout: options.stdout,
-            stderr: options.stderr,
-            follow: false,
-          })
-        : undefined;
-    return live.stdio.attach({
-      stdin: options.stdin && record.spec.openStdin,
-      stdout: options.stdout,
-      stderr: options.stderr,
-      stream: options.stream,
-      ...(replay ? { replay } : {}),
-    });
+    return attachToContainer(this.ctx, this.store.resolve(ref), options);
   }
 
   async top(ref: string, psArgs?: string): Promise<{ titles: string[]; processes: string[][] }> {
-    const record = this.store.resolve(ref);
-    const live = this.ctx.live.get(record.id);
-    if (!live?.supervisor?.running) throw new ConflictError(`Container ${record.id} is not running`);
-    const pids = new Set(await this.ctx.cgroups.pids(record.id, live.placement));
-    if (live.supervisor.initPid > 0) pids.add(live.supervisor.initPid);
-    return topProcesses([...pids], psArgs || '-ef');
+    return topOfContainer(this.ctx, this.store.resolve(ref), psArgs);
   }
 
   async stats(ref: string): Promise<ContainerStats> {
-    const record = this.store.resolve(ref);
-    const live = this.ctx.live.get(record.id);
-    const now = new Date();
-    if (!live?.supervisor?.running || !live.placement) {
-      return {
-        read: now.toISOString(),
-        cpuTotalNs: 0,
-        systemCpuNs: 0,
-        onlineCpus: 0,
-        memoryUsage: 0,
-        memoryLimit: 0,
-        pids: 0,
-        networks: {},
-      };
-    }
-    const usage = await this.ctx.cgroups.usage(live.placement, record.id);
-    return containerStats(usage, live.supervisor.initPid, now);
+    return statsOfContainer(this.ctx, this.store.resolve(ref));
   }
 
   prune(filters: Record<string, string[]>): Promise<{ deleted: string[]; spaceReclaimed: number }> {
@@ -353,7 +279,7 @@ export class LocalContainerService implements ContainerService {
 
   async createExec(ref: string, input: ExecCreateInput): Promise<string> {
     const record = this.store.resolve(ref);
-    const id = this.ctx.execs.create(this.execTarget(record), input);
+    const id = this.ctx.execs.create(execTargetOf(this.ctx, record), input);
     this.ctx.publish(`exec_create: ${input.cmd.join(' ')}`, record, { execID: id });
     return id;
   }
@@ -365,7 +291,7 @@ export class LocalContainerService implements ContainerService {
     const exec = this.ctx.execs.get(execId);
     const record = this.store.get(exec.containerId);
     if (!record) throw new NotFoundError('container', exec.containerId);
-    const session = await this.ctx.execs.start(execId, this.execTarget(record), options);
+    const session = await this.ctx.execs.start(execId, execTargetOf(this.ctx, record), options);
     const cmd = exec.input.cmd.join(' ');
     this.ctx.publish(`exec_start: ${cmd}`, record, { execID: execId });
     session.exitCode.then((code) =>
@@ -398,28 +324,7 @@ export class LocalContainerService implements ContainerService {
     tar: Readable,
     options: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean },
   ): Promise<void> {
-    const record = this.store.resolve(ref);
-    const view = await rootViewOf(this.ctx, record);
-    let owner: { uid: number; gid: number } | undefined;
-    if (options.copyUIDGID) {
-      const user = await resolveUser(view.root, record.spec.user, record.spec.groupAdd);
-      owner = { uid: user.uid, gid: user.gid };
-    }
-    if (record.spec.readonlyRootfs && !isRunningStatus(record.state.status)) {
-      // The overlay is writable from the host, but the container promised a read-only root.
-      const target = p.startsWith('/') ? p : `/${p}`;
-      if (
-        !record.mounts.some(
-          (m) => m.rw && (target === m.destination || target.startsWith(`${m.destination}/`)),
-        )
-      ) {
-        throw new InvalidArgumentError(`container rootfs is marked read-only: cannot extract into ${p}`);
-      }
-    }
-    await extractIntoContainer(view, ref, p, tar, {
-      noOverwriteDirNonDir: options.noOverwriteDirNonDir,
-      ...(owner ? { owner } : {}),
-    });
+    await putContainerArchive(this.ctx, this.store.resolve(ref), ref, p, tar, options);
   }
 
   commit(ref: string, input: CommitInput): Promise<{ id: string }> {
@@ -453,36 +358,12 @@ export class LocalContainerService implements ContainerService {
    */
   async connectNetwork(ref: string, endpoint: EndpointSpec): Promise<void> {
     const record = this.store.resolve(ref);
-    await this.ctx.locks.run(record.id, async () => {
-      if (!record.spec.endpoints.some((e) => e.network === endpoint.network)) {
-        record.spec.endpoints.push(endpoint);
-      }
-      const network = this.ctx.deps.network;
-      if (isRunningStatus(record.state.status) && this.ctx.live.get(record.id)?.hasSandbox && network) {
-        const request: EndpointRequest = {
-          network: endpoint.network,
-          aliases: endpoint.aliases,
-          ...(endpoint.ipv4Address ? { ipv4Address: endpoint.ipv4Address } : {}),
-        };
-        record.endpoints.push(await network.connect(record.id, request));
-      }
-      await this.store.save(record);
-    });
+    await this.ctx.locks.run(record.id, () => connectContainerNetwork(this.ctx, record, endpoint));
   }
 
   async disconnectNetwork(ref: string, networkRef: string): Promise<void> {
     const record = this.store.resolve(ref);
-    await this.ctx.locks.run(record.id, async () => {
-      record.spec.endpoints = record.spec.endpoints.filter((e) => e.network !== networkRef);
-      const network = this.ctx.deps.network;
-      if (isRunningStatus(record.state.status) && this.ctx.live.get(record.id)?.hasSandbox && network) {
-        await network.disconnect(record.id, networkRef);
-        record.endpoints = record.endpoints.filter(
-          (e) => e.networkName !== networkRef && e.networkId !== networkRef,
-        );
-      }
-      await this.store.save(record);
-    });
+    await this.ctx.locks.run(record.id, () => disconnectContainerNetwork(this.ctx, record, networkRef));
   }
 
   private checkSignal(signal: string): number {
@@ -491,73 +372,6 @@ export class LocalContainerService implements ContainerService {
     } catch {
       throw new InvalidArgumentError(`Invalid signal: ${signal}`);
     }
-  }
-
-  private execTarget(record: ContainerRecord): ExecTarget {
-    const live = this.ctx.live.get(record.id);
-    const running = !!live?.supervisor?.running && isRunningStatus(record.state.status);
-    return {
-      containerId: record.id,
-      running,
-      paused: record.state.status === 'paused',
-      ready: () => live?.supervisor?.ready() ?? Promise.resolve(),
-      buildProcess: async (input, tty, consoleSize) => {
-        const oci = live?.oci;
-        if (!oci || !live.rootfsPath) throw new ConflictError(`Container ${record.id} is not running`);
-        const user = await resolveUser(live.rootfsPath, input.user || record.spec.user, record.spec.groupAdd);
-        const facts = await this.ctx.hostFacts.get(false);
-        return buildExecProcess(
-          oci,
-          {
-            cmd: input.cmd,
-            ...(input.env ? { env: input.env } : {}),
-            ...(input.workingDir ? { workingDir: input.workingDir } : {}),
-            user,
-            tty,
-            consoleSize,
-            privileged: input.privileged ?? false,
-          },
-          facts,
-        );
-      },
-    };
-  }
-
-  private async runProbe(containerId: string, cmd: string[], timeoutMs: number): Promise<ProbeResult> {
-    const record = this.store.get(containerId);
-    if (!record) return { exitCode: -1, output: 'container is gone' };
-    const target = this.execTarget(record);
-    const execId = this.ctx.execs.create(target, { cmd, attachStdout: true, attachStderr: true });
-    const session = await this.ctx.execs.start(execId, target, { detach: false });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const reading = (async () => {
-      for await (const c of session.output) {
-        if (size < 8192) chunks.push(c.data);
-        size += c.data.length;
-      }
-    })();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      session.exitCode.then(() => false),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      const pid = this.ctx.execs.get(execId).pid;
-      if (pid > 0) {
-        try {
-          (this.ctx.deps.processes ?? hostProcesses).signal(pid, signalNumber('SIGKILL'));
-        } catch {
-          // Already gone.
-        }
-      }
-      session.detach();
-      return { exitCode: -1, output: `Health check exceeded timeout (${timeoutMs / 1000}s)` };
-    }
-    const exitCode = await session.exitCode;
-    await reading;
-    return { exitCode, output: Buffer.concat(chunks).toString('utf8') };
   }
 
   private onHealth(
