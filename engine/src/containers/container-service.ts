@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ContainerRecord, ContainerStatus } from './container-record.js';
-import type { ContainerSpec } from './container-spec.js';
+import type { ContainerSpec, EndpointSpec } from './container-spec.js';
 
 /**
  * What a create request carries before the merge with the image config. `undefined` means "not
@@ -171,6 +171,15 @@ export interface ContainerService {
 
   /** Removes the containers of a session, or every container carrying the label. */
   removeByLabel(label: string, value?: string): Promise<string[]>;
+
+  /**
+   * `POST /networks/{id}/connect`: a created container keeps the endpoint for its start (the
+   * testcontainers order: create, connect with aliases, start); a running one joins at once.
+   * Optional: engines without a network manager may leave it out.
+   */
+  connectNetwork?(ref: string, endpoint: EndpointSpec): Promise<void>;
+  /** `POST /networks/{id}/disconnect`. */
+  disconnectNetwork?(ref: string, network: string): Promise<void>;
 }
 
 export function isRunningStatus(status: ContainerStatus): boolean {
