@@ -89,7 +89,8 @@ export class BuildFixture {
     });
     this.busybox = await this.images.importTar(createReadStream(await busyboxTar()), {
       ref: 'busybox:latest',
-      changes: ['CMD ["sh"]'],
+      // Docker Hub's busybox config: a PATH and `sh`.
+      changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["sh"]'],
     });
     this.runtime = await createOciRuntime({ name: 'crun', scratchDir: this.scratch, logger });
     const facts = gatherHostFacts();
