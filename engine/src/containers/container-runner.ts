@@ -218,11 +218,7 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
     // non-executable binary), with the record saying why.
     await live.exitHandled;
     const failure = supervisor.startFailure;
-    if (failure) {
-      throw failure.exitCode === 126 || failure.exitCode === 127
-        ? new InvalidArgumentError(`failed to start container ${record.id}: ${failure.error}`)
-        : new RuntimeError(`failed to start container ${record.id}: ${failure.error}`);
-    }
+    if (failure) throw startError(record, failure);
   }
   record.state.pid = supervisor.running ? supervisor.initPid : 0;
   ctx.track('saving the container record', ctx.store.save(record), { containerId: record.id });
@@ -327,6 +323,23 @@ async function handleExit(
 function stateFileOf(ctx: ContainerContext, id: string): { stateFile?: string } {
   const root = runtimeStateRoot(ctx.deps.runtime);
   return root ? { stateFile: path.join(root, id, 'status') } : {};
+}
+
+/**
+ * The error a failed start answers with. The docker CLI picks its own exit code by searching the
+ * message for runc's wording (`executable file not found` → 127, `permission denied` → 126,
+ * cli/command/container/run.go), so that wording leads, with the runtime's own words after it.
+ */
+function startError(record: ContainerRecord, failure: { exitCode: number; error: string }): Error {
+  const program = JSON.stringify(record.path);
+  const prefix = `failed to start container ${record.id}: exec: ${program}`;
+  if (failure.exitCode === 127) {
+    return new InvalidArgumentError(`${prefix}: executable file not found in $PATH (${failure.error})`);
+  }
+  if (failure.exitCode === 126) {
+    return new InvalidArgumentError(`${prefix}: permission denied (${failure.error})`);
+  }
+  return new RuntimeError(`failed to start container ${record.id}: ${failure.error}`);
 }
 
 /** Resolves after the run's exit was handled; no-op when not running. */
