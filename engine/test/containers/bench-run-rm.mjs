@@ -1,8 +1,9 @@
 // Container start speed through the ContainerService (no HTTP): `run --rm true` as
 // create + start + wait(next-exit) + remove, sequentially and 20 at once. Real crun, overlayfs,
-// cgroups; a busybox rootfs as the only layer. Uses the built engine: run `npx tsc -b engine` first.
+// cgroups, the local image store and snapshotter; a busybox rootfs imported as the only layer. Uses the built engine: run `npx tsc -b engine` first.
 // Needs root.   node engine/test/containers/bench-run-rm.mjs [iterations] [network-mode]
 import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 const dist = (p) => fileURLToPath(new URL(`../../dist/${p}`, import.meta.url));
 const { loadEngineConfig } = await import(dist('config.js'));
 const { createContainerService } = await import(dist('containers/local-container-service.js'));
-const { sha256 } = await import(dist('content/digest.js'));
+const { LocalContentStore } = await import(dist('content/local-content-store.js'));
+const { importImage } = await import(dist('images/import-image.js'));
+const { LocalImageStore } = await import(dist('images/local-image-store.js'));
+const { LocalSnapshotter } = await import(dist('snapshots/local-snapshotter.js'));
 const { EventBus } = await import(dist('events/event-bus.js'));
 const { silentLogger } = await import(dist('logger.js'));
 const { SystemMounter } = await import(dist('os/system-mounter.js'));
@@ -37,44 +41,31 @@ const base = await mkdtemp('/dev/shm/skiff-bench-ct-');
 const root = path.join(base, 'root');
 const scratchDir = path.join(base, 'scratch');
 const engineName = `bench-${process.pid}`;
-const snapshots = path.join(root, 'snapshots');
-const layer = path.join(snapshots, 'busybox');
+// The busybox image goes through the real import path into the real stores, as in production.
+const rootfsDir = path.join(base, 'busybox-rootfs');
 for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev'])
-  await mkdir(path.join(layer, d), { recursive: true });
-await copyFile('/usr/bin/busybox', path.join(layer, 'bin', 'busybox'));
+  await mkdir(path.join(rootfsDir, d), { recursive: true });
+await copyFile('/usr/bin/busybox', path.join(rootfsDir, 'bin', 'busybox'));
 for (const a of execFileSync('/usr/bin/busybox', ['--list'], { encoding: 'utf8' })
   .split('\n')
   .filter(Boolean)) {
-  if (a !== 'busybox') await symlink('busybox', path.join(layer, 'bin', a));
+  if (a !== 'busybox') await symlink('busybox', path.join(rootfsDir, 'bin', a));
 }
-await writeFile(path.join(layer, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-await writeFile(path.join(layer, 'etc', 'group'), 'root:x:0:\n');
-const chainId = sha256('bench-busybox');
-const info = { chainId, size: 0, createdAt: 0 };
-const snapshotter = {
-  root: snapshots,
-  ensure: async () => info,
-  stat: async (c) => (c === chainId ? info : undefined),
-  dir: () => layer,
-  lowerName: () => 'busybox',
-  list: async () => [info],
-  remove: async () => {},
-};
-const image = {
-  id: sha256('bench-config'),
-  config: {
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Cmd: ['true'] },
-    rootfs: { type: 'layers', diff_ids: [chainId] },
+await writeFile(path.join(rootfsDir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+await writeFile(path.join(rootfsDir, 'etc', 'group'), 'root:x:0:\n');
+const tarPath = path.join(base, 'busybox.tar');
+execFileSync('tar', ['--numeric-owner', '-C', rootfsDir, '-cf', tarPath, '.']);
+const content = await new LocalContentStore(path.join(root, 'content')).init();
+const snapshotter = await new LocalSnapshotter(path.join(root, 'snapshots')).init();
+const imageStore = await new LocalImageStore(path.join(root, 'images')).init();
+await importImage(
+  { store: imageStore, content, snapshotter, logger: silentLogger() },
+  createReadStream(tarPath),
+  {
+    ref: 'busybox:latest',
+    changes: ['CMD ["true"]'],
   },
-  layers: [{ diffId: chainId, chainId, size: 0 }],
-  repoTags: ['docker.io/library/busybox:latest'],
-  repoDigests: [],
-  addedAt: 0,
-  size: 0,
-};
-const imageStore = { get: async () => image, find: async () => image, list: async () => [image] };
+);
 const logger = silentLogger();
 const mounter = new SystemMounter();
 const config = loadEngineConfig(
