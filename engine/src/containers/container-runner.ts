@@ -181,22 +181,31 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
   }
   live.log = record.spec.logDriver === 'none' ? undefined : ctx.logs.openWriter(record.id, record.logPath);
   live.runStartedMs = Date.now();
-  const supervisor = new Supervisor({
-    id: record.id,
-    bundle: ctx.bundleDir(record.id),
-    tty: record.spec.tty,
-    openStdin: record.spec.openStdin,
-    ...(record.spec.consoleSize ? { consoleSize: record.spec.consoleSize } : {}),
-    stdio: live.stdio,
-    log: live.log,
-    cgroups: ctx.cgroups,
-    placement: live.placement!,
-    runtime: ctx.deps.runtime,
-    ...stateFileOf(ctx, record.id),
-    ...(ctx.deps.processes ? { processes: ctx.deps.processes } : {}),
-    logger: log,
-    now: ctx.now,
-  });
+  let supervisor: Supervisor;
+  try {
+    supervisor = new Supervisor({
+      id: record.id,
+      bundle: ctx.bundleDir(record.id),
+      tty: record.spec.tty,
+      openStdin: record.spec.openStdin,
+      ...(record.spec.consoleSize ? { consoleSize: record.spec.consoleSize } : {}),
+      stdio: live.stdio,
+      log: live.log,
+      cgroups: ctx.cgroups,
+      placement: live.placement!,
+      runtime: ctx.deps.runtime,
+      ...stateFileOf(ctx, record.id),
+      ...(ctx.deps.processes ? { processes: ctx.deps.processes } : {}),
+      logger: log,
+      now: ctx.now,
+    });
+  } catch (err: unknown) {
+    // The runtime refused synchronously (a bad id, a name it still knows): nothing ran.
+    if (live.log) await ctx.logs.closeWriter(record.id, live.log);
+    live.log = undefined;
+    await releaseNetwork(ctx, record, live);
+    throw err;
+  }
   live.supervisor = supervisor;
   Object.assign(record.state, {
     status: 'running',
@@ -340,11 +349,6 @@ function startError(record: ContainerRecord, failure: { exitCode: number; error:
     return new InvalidArgumentError(`${prefix}: permission denied (${failure.error})`);
   }
   return new RuntimeError(`failed to start container ${record.id}: ${failure.error}`);
-}
-
-/** Resolves after the run's exit was handled; no-op when not running. */
-export async function awaitExit(live: LiveContainer): Promise<void> {
-  await live.exitHandled;
 }
 
 /** `docker stop`: stop signal, SIGKILL after the timeout, resolves once the exit is handled. */

@@ -2,11 +2,9 @@ import path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { HealthConfig, ImageRunConfig } from '../images/image-config.js';
 import type { ImageRecord } from '../images/image-record.js';
+import { DEFAULT_SHM_SIZE } from '../runtime/oci-mounts.js';
 import type { ContainerCreateInput } from './container-service.js';
 import type { ContainerSpec, MountSpec, PortSpec } from './container-spec.js';
-
-/** Docker's default shm size (64 MiB). */
-export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
 
 /** moby's container name rule (`daemon/names.go`). */
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
