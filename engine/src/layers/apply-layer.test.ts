@@ -373,4 +373,24 @@ describe('applyLayer', () => {
     expect(await readFile(path.join(root, 'orig'), 'utf8')).toBe('orig');
     expect(await readFile(path.join(root, 'alias'), 'utf8')).toBe('new');
   });
+
+  it('rejects with the write error when the disk fills in the middle of a large file', async () => {
+    // A 1 MiB tmpfs fills during the first file: the failed write leaves the entry, which destroys
+    // the parser without an error while the source still has data queued behind it.
+    const small = path.join(base, 'small');
+    await mkdir(small);
+    await runCommand('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    try {
+      const tar = await buildTar([
+        { name: 'big', data: noise(6 << 20) },
+        { name: 'after', data: 'x' },
+      ]);
+      const chunks = Array.from({ length: Math.ceil(tar.length / 65536) }, (_, i) =>
+        tar.subarray(i * 65536, (i + 1) * 65536),
+      );
+      await expect(applyLayer(Readable.from(chunks), small)).rejects.toMatchObject({ code: 'ENOSPC' });
+    } finally {
+      await runCommand('umount', [small], { allowFailure: true });
+    }
+  });
 });

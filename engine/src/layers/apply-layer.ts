@@ -45,20 +45,22 @@ export async function applyLayer(
   let size = 0;
   const parser = extract({ highWaterMark: 1 << 20 });
   let failed: unknown;
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on('finish', () => resolve());
-    parser.on('error', (err: unknown) => {
-      failed ??= err;
-      reject(failed);
-    });
-    parser.on('close', () => (failed ? reject(failed) : resolve()));
+  let finished = false;
+  // The entry being written: a failed write (ENOSPC) leaves the for-await over its data, which
+  // destroys the parser without an error before the entry's own rejection names the cause.
+  let current: Promise<void> = Promise.resolve();
+  parser.on('finish', () => {
+    finished = true;
   });
-  done.catch(() => {});
+  parser.on('error', (err: unknown) => {
+    failed ??= err;
+  });
+  const closed = new Promise<void>((resolve) => parser.on('close', () => resolve()));
   parser.on('entry', (header, stream, next) => {
     // A truncated archive errors the entry stream too; the parser reports it, so this listener
     // only keeps the entry's copy of the error from being unhandled.
     stream.on('error', () => {});
-    writer.entry(header, stream).then(
+    current = writer.entry(header, stream).then(
       () => next(),
       (err: unknown) => {
         failed ??= err;
@@ -71,15 +73,18 @@ export async function applyLayer(
       const buf = chunk as Buffer;
       hash.update(buf);
       size += buf.length;
-      if (failed) break;
-      if (!parser.write(buf)) await drainOrFail(parser, () => failed);
-      if (failed) break;
+      if (parser.destroyed) break;
+      if (!parser.write(buf)) await writable(parser);
     }
-    if (!failed) parser.end(undefined);
-    await done;
+    if (!parser.destroyed) parser.end(undefined);
+    await closed;
+    await current;
+    if (failed !== undefined) throw failed;
+    if (!finished) throw new InvalidArgumentError(`layer tar processing stopped near byte ${size}`);
   } catch (err) {
     const cause = failed ?? err;
     parser.destroy();
+    await current;
     await writer.abort();
     throw describe(cause, size);
   }
@@ -87,18 +92,17 @@ export async function applyLayer(
   return { diffId: `sha256:${hash.digest('hex')}`, size, fileBytes: writer.fileBytes };
 }
 
-function drainOrFail(parser: NodeJS.EventEmitter, failed: () => unknown): Promise<void> {
+/** Resolves when the parser takes more input or is gone (a destroyed stream never drains). */
+function writable(parser: NodeJS.EventEmitter & { destroyed: boolean }): Promise<void> {
   return new Promise((resolve) => {
-    if (failed()) return resolve();
+    if (parser.destroyed) return resolve();
     const done = () => {
       parser.off('drain', done);
       parser.off('close', done);
-      parser.off('error', done);
       resolve();
     };
     parser.on('drain', done);
     parser.on('close', done);
-    parser.on('error', done);
   });
 }
 
