@@ -209,7 +209,7 @@ export class BuildFixture {
     for (const e of await readdir(path.join(this.root, 'snapshots')).catch(() => [])) {
       if (e.startsWith('.tmp-') || e.startsWith('.trash-')) left.push(`snapshot fill ${e}`);
     }
-    for (const e of await readdir(path.join(this.root, 'tmp')).catch(() => [])) left.push(`spool ${e}`);
+    for (const e of await readdir(path.join(this.root, 'tmp', 'build')).catch(() => [])) left.push(`spool ${e}`);
     return left;
   }
 
