@@ -40,7 +40,7 @@ describe('networks', () => {
     const port = info.ports.find((p) => p.containerPort === 8080)!;
     expect(port.hostPort).toBeGreaterThan(0);
     let reply = '';
-    for (let i = 0; i < 50 && !reply.includes('hello'); i++) {
+    for (let i = 0; i < 200 && !reply.includes('hello'); i++) {
       reply = await fetchTcp(port.hostPort).catch(() => '');
       if (!reply) await new Promise((r) => setTimeout(r, 50));
     }
