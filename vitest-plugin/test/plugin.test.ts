@@ -1,0 +1,140 @@
+/**
+ * The `skiff()` plugin in real vitest runs: a child vitest (the fixture project under
+ * test/fixtures/project, on the built packages) against a real engine, checked from outside.
+ */
+import { execFileSync } from 'node:child_process';
+import { utimesSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type RunnerProcess, startRunner } from './support/runner-process.js';
+import { repo, startTestEngine, type TestEngine } from './support/test-engine.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const project = path.join(here, 'fixtures/project');
+const vitestBin = path.join(repo, 'node_modules/vitest/vitest.mjs');
+
+interface Report {
+  skiff: { sessionId: string; engineHost: string; broker: string; services: string[] };
+  web?: { id: string; ports: Record<string, number> };
+  skiffHost?: string;
+}
+
+let engine: TestEngine;
+const runners: RunnerProcess[] = [];
+
+// The child vitest runs the packages as users get them: built (`npm test` builds before the suites).
+beforeAll(async () => {
+  engine = await startTestEngine();
+});
+
+afterEach(() => {
+  for (const r of runners.splice(0)) r.cleanup();
+});
+
+afterAll(async () => {
+  await engine?.stop();
+});
+
+function vitest(scenario: string, args: string[] = ['run'], env: NodeJS.ProcessEnv = {}): RunnerProcess {
+  const runner = startRunner([process.execPath, vitestBin, ...args], {
+    cwd: project,
+    env: { ...engine.env, SKIFF_FIXTURE_SCENARIO: scenario, ...env },
+  });
+  runners.push(runner);
+  return runner;
+}
+
+/** Containers whose session belongs to a process id (for runs that never reported a session). */
+async function containersOfPid(pid: number): Promise<string[]> {
+  const filters = encodeURIComponent(JSON.stringify({ label: [`dev.skiff.session.pid=${pid}`] }));
+  const list = await engine.api<{ Id: string }[]>('GET', `/containers/json?all=1&filters=${filters}`);
+  return list.map((c) => c.Id);
+}
+
+describe('skiff() vitest plugin', () => {
+  it('starts the declared services once before the tests, provides them, and removes them after the run', async () => {
+    const run = vitest('basic');
+    const { code } = await run.exited;
+    expect(run.output(), run.output()).toMatch(/Tests\s+2 passed/);
+    expect(code).toBe(0);
+    expect(run.output()).toMatch(/\[skiff\] services ready in \d+ ms/);
+    const [report] = run.reports<Report>();
+    expect(report?.skiff.engineHost).toBe(engine.host);
+    expect(report?.skiffHost).toBe(engine.host);
+    expect(await engine.leftovers(report?.skiff.sessionId ?? '')).toEqual({ containers: [], networks: [] });
+  });
+
+  it('joins services to a declared network, where they reach each other by name', async (ctx) => {
+    const networks = await engine.api('GET', '/networks').catch(() => undefined);
+    if (!networks) ctx.skip('this engine has no network API yet');
+    const run = vitest('network');
+    const { code } = await run.exited;
+    expect(code, run.output()).toBe(0);
+    const [report] = run.reports<Report>();
+    expect(await engine.leftovers(report?.skiff.sessionId ?? '')).toEqual({ containers: [], networks: [] });
+  });
+
+  it("fails the run with the failing container's logs, and stops the services that did start", async () => {
+    const run = vitest('failing');
+    const { code } = await run.exited;
+    expect(code).not.toBe(0);
+    const output = run.output();
+    expect(output).toContain('service "broken" (busybox:1.35) failed to start');
+    expect(output).toContain('broken-service-marker: config file missing');
+    expect(output).toContain('exit code: 3');
+    expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+  });
+
+  it.each([
+    ['typo', 'unknown container() option "prots". Did you mean "ports"?'],
+    ['cycle', 'services depend on each other in a cycle: a → b → a'],
+  ])('refuses bad declarations (%s) before anything starts', async (scenario, message) => {
+    const run = vitest(scenario);
+    const { code } = await run.exited;
+    expect(code).not.toBe(0);
+    expect(run.output()).toContain(message);
+    expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+  });
+
+  it('leaves nothing behind when the vitest process is SIGKILLed mid-run', async () => {
+    const hold = path.join(project, `.hold-${process.pid}`);
+    execFileSync('touch', [hold]);
+    try {
+      const run = vitest('single', ['run'], { SKIFF_FIXTURE_HOLD: hold });
+      const [report] = await run.waitForReports<Report>(1);
+      const session = report?.skiff.sessionId ?? '';
+      expect((await engine.leftovers(session)).containers).toHaveLength(1);
+      run.killGroup('SIGKILL');
+      expect((await run.exited).signal).toBe('SIGKILL');
+      const left = await eventually(
+        () => engine.leftovers(session),
+        (l) => l.containers.length === 0 && l.networks.length === 0,
+        20_000,
+      );
+      expect(left).toEqual({ containers: [], networks: [] });
+    } finally {
+      execFileSync('rm', ['-f', hold]);
+    }
+  });
+
+  it('keeps the services across watch-mode reruns and removes them when vitest exits', async () => {
+    const run = vitest('single', ['--watch']);
+    const [first] = await run.waitForReports<Report>(1);
+    const check = path.join(project, 'checks/single.check.ts');
+    const now = new Date();
+    utimesSync(check, now, now);
+    const [, second] = await run.waitForReports<Report>(2);
+    expect(second?.skiff.sessionId).toBe(first?.skiff.sessionId);
+    expect(second?.web?.id).toBe(first?.web?.id);
+    expect(run.output().match(/services ready/g)).toHaveLength(1);
+    run.proc.kill('SIGTERM');
+    await run.exited;
+    const left = await eventually(
+      () => engine.leftovers(first?.skiff.sessionId ?? ''),
+      (l) => l.containers.length === 0,
+      10_000,
+    );
+    expect(left).toEqual({ containers: [], networks: [] });
+  });
+});
