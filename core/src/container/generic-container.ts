@@ -257,6 +257,11 @@ export class GenericContainer {
     return this;
   }
 
+  /** The runtime `start()` will use (given with `withRuntime()`, else the default); for modules. */
+  protected getRuntime(): Promise<SkiffRuntime> {
+    return resolveRuntime(this.runtime);
+  }
+
   // Lifecycle methods for subclasses (testcontainers' protected hooks). Overridden ones are called.
   protected async beforeContainerCreated(): Promise<void> {}
   protected async containerCreated(_containerId: string): Promise<void> {}

@@ -66,6 +66,24 @@ export class StartedGenericContainer {
     readonly reused: boolean,
   ) {}
 
+  /**
+   * The constructor arguments of `container`, so that a subclass (a module's typed handle, see
+   * `AbstractStartedContainer`) can take a started container over.
+   */
+  protected static partsOf(
+    container: StartedGenericContainer,
+  ): ConstructorParameters<typeof StartedGenericContainer> {
+    return [
+      container.runtime,
+      container.inspectResult,
+      container.boundPorts,
+      container.request,
+      container.waitStrategy,
+      container.hooks,
+      container.reused,
+    ];
+  }
+
   /** The address the test process reaches published ports on (`127.0.0.1` for a local engine). */
   getHost(): string {
     return this.runtime.host;
