@@ -82,6 +82,15 @@ export class ContainerCgroups {
     );
   }
 
+  /** Removes the engine's own `base` directories where they are empty (an engine shutting down). */
+  async removeBase(): Promise<void> {
+    await Promise.all(
+      (await this.controllers()).map((controller) =>
+        rmdir(this.dir(controller, this.base)).catch(() => undefined),
+      ),
+    );
+  }
+
   /** Container IDs that have a cgroup directory under `base` in any hierarchy. */
   async orphans(): Promise<Set<string>> {
     const ids = new Set<string>();

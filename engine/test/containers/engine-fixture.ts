@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LinuxNetworkManager } from '@skiff/net';
@@ -110,19 +110,9 @@ export class ContainerEngineFixture {
     return this.service;
   }
 
+  /** `/sys/fs/cgroup/<every hierarchy>/skiff/<engine>`. */
   cgroupParents(): string[] {
-    return [
-      'memory',
-      'pids',
-      'cpu',
-      'cpuacct',
-      'devices',
-      'freezer',
-      'blkio',
-      'unified',
-      'hugetlb',
-      'systemd',
-    ].map((c) => path.join(CGROUP_ROOT, c, 'skiff', this.engineName));
+    return readdirSync(CGROUP_ROOT).map((c) => path.join(CGROUP_ROOT, c, 'skiff', this.engineName));
   }
 
   /** Runtime state, mounts and cgroups the engine left behind. */
