@@ -97,7 +97,7 @@ export class Decompressor extends Transform {
   }
 
   private gzip(): Inner {
-    const gunzip = createGunzip({ chunkSize: 128 * 1024 });
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
     gunzip.on('data', (d: Buffer) => {
       if (!this.push(d)) gunzip.pause();
     });
