@@ -105,7 +105,8 @@ const waitExit = (id) =>
           res.on('data', (c) => parts.push(c));
           res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString())));
         });
-        resolveHeaders(done);
+        // Wrapped: resolving with a promise would adopt it and wait for the exit.
+      resolveHeaders({ done });
       },
     );
     req.on('error', reject);
@@ -117,7 +118,7 @@ const runOnce = async () => {
     Cmd: ['true'],
     HostConfig: { NetworkMode: network },
   });
-  const exited = await waitExit(Id);
+  const { done: exited } = await waitExit(Id);
   await api('POST', `/containers/${Id}/start`);
   const { StatusCode } = await exited;
   if (StatusCode !== 0) throw new Error(`container exited with ${StatusCode}`);
