@@ -24,7 +24,12 @@ async function execute(program: Command, action: Action): Promise<void> {
   process.exit(code);
 }
 
-export function buildProgram(): Command {
+/**
+ * The program with every command, or — when `only` names a known top-level command — with just
+ * that one: parsing is the same, and `skiff run` does not pay for defining forty others.
+ */
+export function buildProgram(only?: string): Command {
+  const want = (...names: string[]) => only === undefined || names.includes(only);
   const program = new Command('skiff')
     .description("Skiff's container engine CLI: Docker-style verbs over the engine's Docker API")
     .option(
@@ -36,154 +41,171 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const run = (action: Action) => execute(program, action);
 
-  addCreateFlags(
-    program
-      .command('run')
-      .description('create and run a new container from an image')
-      .argument('<image>')
-      .argument('[command...]')
-      .passThroughOptions()
-      .option('-d, --detach', 'run the container in the background and print its ID')
-      .addOption(new Option('--sig-proxy <bool>', 'proxy received signals to the process').default('true')),
-  ).action((image: string, command: string[], flags) =>
-    run(async (ctx) => (await import('./commands/run.js')).runContainer(ctx, image, command, flags)),
-  );
-
-  addCreateFlags(
-    program
-      .command('create')
-      .description('create a new container')
-      .argument('<image>')
-      .argument('[command...]')
-      .passThroughOptions(),
-  ).action((image: string, command: string[], flags) =>
-    run(async (ctx) => (await import('./commands/run.js')).createOnly(ctx, image, command, flags)),
-  );
-
-  program
-    .command('start')
-    .description('start one or more stopped containers')
-    .argument('<container...>')
-    .option('-a, --attach', 'attach STDOUT/STDERR and forward signals')
-    .option('-i, --interactive', "attach container's STDIN")
-    .action((ids: string[], flags) =>
-      run(async (ctx) => (await import('./commands/lifecycle.js')).start(ctx, ids, flags)),
+  if (want('run'))
+    addCreateFlags(
+      program
+        .command('run')
+        .description('create and run a new container from an image')
+        .argument('<image>')
+        .argument('[command...]')
+        .passThroughOptions()
+        .option('-d, --detach', 'run the container in the background and print its ID')
+        .addOption(new Option('--sig-proxy <bool>', 'proxy received signals to the process').default('true')),
+    ).action((image: string, command: string[], flags) =>
+      run(async (ctx) => (await import('./commands/run.js')).runContainer(ctx, image, command, flags)),
     );
 
-  for (const [verb, description] of [
-    ['stop', 'stop one or more running containers'],
-    ['restart', 'restart one or more containers'],
-  ] as const) {
+  if (want('create'))
+    addCreateFlags(
+      program
+        .command('create')
+        .description('create a new container')
+        .argument('<image>')
+        .argument('[command...]')
+        .passThroughOptions(),
+    ).action((image: string, command: string[], flags) =>
+      run(async (ctx) => (await import('./commands/run.js')).createOnly(ctx, image, command, flags)),
+    );
+
+  if (want('start'))
     program
-      .command(verb)
-      .description(description)
+      .command('start')
+      .description('start one or more stopped containers')
       .argument('<container...>')
-      .option('-t, --timeout <seconds>', 'seconds to wait before killing the container')
-      .addOption(new Option('--time <seconds>').hideHelp())
-      .option('-s, --signal <signal>', 'signal to send to the container')
+      .option('-a, --attach', 'attach STDOUT/STDERR and forward signals')
+      .option('-i, --interactive', "attach container's STDIN")
       .action((ids: string[], flags) =>
-        run(async (ctx) => (await import('./commands/lifecycle.js')).stopOrRestart(ctx, verb, ids, flags)),
+        run(async (ctx) => (await import('./commands/lifecycle.js')).start(ctx, ids, flags)),
       );
-  }
 
-  program
-    .command('kill')
-    .description('kill one or more running containers')
-    .argument('<container...>')
-    .option('-s, --signal <signal>', 'signal to send to the container', 'KILL')
-    .action((ids: string[], flags) =>
-      run(async (ctx) => (await import('./commands/lifecycle.js')).kill(ctx, ids, flags)),
-    );
+  if (want('stop', 'restart'))
+    for (const [verb, description] of [
+      ['stop', 'stop one or more running containers'],
+      ['restart', 'restart one or more containers'],
+    ] as const) {
+      program
+        .command(verb)
+        .description(description)
+        .argument('<container...>')
+        .option('-t, --timeout <seconds>', 'seconds to wait before killing the container')
+        .addOption(new Option('--time <seconds>').hideHelp())
+        .option('-s, --signal <signal>', 'signal to send to the container')
+        .action((ids: string[], flags) =>
+          run(async (ctx) => (await import('./commands/lifecycle.js')).stopOrRestart(ctx, verb, ids, flags)),
+        );
+    }
 
-  program
-    .command('wait')
-    .description('block until one or more containers stop, then print their exit codes')
-    .argument('<container...>')
-    .action((ids: string[]) => run(async (ctx) => (await import('./commands/lifecycle.js')).wait(ctx, ids)));
+  if (want('kill'))
+    program
+      .command('kill')
+      .description('kill one or more running containers')
+      .argument('<container...>')
+      .option('-s, --signal <signal>', 'signal to send to the container', 'KILL')
+      .action((ids: string[], flags) =>
+        run(async (ctx) => (await import('./commands/lifecycle.js')).kill(ctx, ids, flags)),
+      );
 
-  program
-    .command('rm')
-    .description('remove one or more containers')
-    .argument('<container...>')
-    .option('-f, --force', 'force the removal of a running container (uses SIGKILL)')
-    .option('-v, --volumes', 'remove anonymous volumes associated with the container')
-    .action((ids: string[], flags) =>
-      run(async (ctx) => (await import('./commands/lifecycle.js')).remove(ctx, ids, flags)),
-    );
+  if (want('wait'))
+    program
+      .command('wait')
+      .description('block until one or more containers stop, then print their exit codes')
+      .argument('<container...>')
+      .action((ids: string[]) =>
+        run(async (ctx) => (await import('./commands/lifecycle.js')).wait(ctx, ids)),
+      );
 
-  program
-    .command('ps')
-    .description('list containers')
-    .option('-a, --all', 'show all containers (default shows just running)')
-    .option('-q, --quiet', 'only display container IDs')
-    .option(
-      '-f, --filter <filter>',
-      'filter output based on conditions provided (label=…, name=…, status=…)',
-      collect,
-      [],
-    )
-    .option('-n, --last <n>', 'show n last created containers (includes all states)')
-    .option('-l, --latest', 'show the latest created container (includes all states)')
-    .option('--no-trunc', "don't truncate output")
-    .option('--format <format>', 'format output: table or json')
-    .option('--json', 'same as --format json')
-    .action((flags) => run(async (ctx) => (await import('./commands/ps.js')).ps(ctx, flags)));
+  if (want('rm'))
+    program
+      .command('rm')
+      .description('remove one or more containers')
+      .argument('<container...>')
+      .option('-f, --force', 'force the removal of a running container (uses SIGKILL)')
+      .option('-v, --volumes', 'remove anonymous volumes associated with the container')
+      .action((ids: string[], flags) =>
+        run(async (ctx) => (await import('./commands/lifecycle.js')).remove(ctx, ids, flags)),
+      );
 
-  program
-    .command('logs')
-    .description('fetch the logs of a container')
-    .argument('<container>')
-    .option('-f, --follow', 'follow log output')
-    .option('--since <time>', 'show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m)')
-    .option('--until <time>', 'show logs before a timestamp or relative time')
-    .option('-n, --tail <n>', 'number of lines to show from the end of the logs', 'all')
-    .option('-t, --timestamps', 'show timestamps')
-    .action((id: string, flags) =>
-      run(async (ctx) => (await import('./commands/logs.js')).logs(ctx, id, flags)),
-    );
+  if (want('ps'))
+    program
+      .command('ps')
+      .description('list containers')
+      .option('-a, --all', 'show all containers (default shows just running)')
+      .option('-q, --quiet', 'only display container IDs')
+      .option(
+        '-f, --filter <filter>',
+        'filter output based on conditions provided (label=…, name=…, status=…)',
+        collect,
+        [],
+      )
+      .option('-n, --last <n>', 'show n last created containers (includes all states)')
+      .option('-l, --latest', 'show the latest created container (includes all states)')
+      .option('--no-trunc', "don't truncate output")
+      .option('--format <format>', 'format output: table or json')
+      .option('--json', 'same as --format json')
+      .action((flags) => run(async (ctx) => (await import('./commands/ps.js')).ps(ctx, flags)));
 
-  program
-    .command('exec')
-    .description('execute a command in a running container')
-    .argument('<container>')
-    .argument('<command...>')
-    .passThroughOptions()
-    .option('-i, --interactive', 'keep STDIN open even if not attached')
-    .option('-t, --tty', 'allocate a pseudo-TTY')
-    .option('-d, --detach', 'detached mode: run command in the background')
-    .option('-e, --env <KEY=VALUE>', 'set environment variables', collect, [])
-    .option('-w, --workdir <dir>', 'working directory inside the container')
-    .option('-u, --user <user>', 'username or UID (format: <name|uid>[:<group|gid>])')
-    .option('--privileged', 'give extended privileges to the command')
-    .action((id: string, command: string[], flags) =>
-      run(async (ctx) => (await import('./commands/exec.js')).exec(ctx, id, command, flags)),
-    );
+  if (want('logs'))
+    program
+      .command('logs')
+      .description('fetch the logs of a container')
+      .argument('<container>')
+      .option('-f, --follow', 'follow log output')
+      .option(
+        '--since <time>',
+        'show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m)',
+      )
+      .option('--until <time>', 'show logs before a timestamp or relative time')
+      .option('-n, --tail <n>', 'number of lines to show from the end of the logs', 'all')
+      .option('-t, --timestamps', 'show timestamps')
+      .action((id: string, flags) =>
+        run(async (ctx) => (await import('./commands/logs.js')).logs(ctx, id, flags)),
+      );
 
-  program
-    .command('cp')
-    .description(
-      'copy files/folders between a container and the local filesystem (use - for a tar on stdin/stdout)',
-    )
-    .argument('<src>', 'CONTAINER:SRC_PATH or a local path')
-    .argument('<dest>', 'CONTAINER:DEST_PATH or a local path')
-    .option('-a, --archive', 'archive mode (copy all uid/gid information)')
-    .option('-q, --quiet', 'suppress progress output')
-    .action((src: string, dest: string, flags) =>
-      run(async (ctx) => (await import('./commands/cp.js')).cp(ctx, src, dest, flags)),
-    );
+  if (want('exec'))
+    program
+      .command('exec')
+      .description('execute a command in a running container')
+      .argument('<container>')
+      .argument('<command...>')
+      .passThroughOptions()
+      .option('-i, --interactive', 'keep STDIN open even if not attached')
+      .option('-t, --tty', 'allocate a pseudo-TTY')
+      .option('-d, --detach', 'detached mode: run command in the background')
+      .option('-e, --env <KEY=VALUE>', 'set environment variables', collect, [])
+      .option('-w, --workdir <dir>', 'working directory inside the container')
+      .option('-u, --user <user>', 'username or UID (format: <name|uid>[:<group|gid>])')
+      .option('--privileged', 'give extended privileges to the command')
+      .action((id: string, command: string[], flags) =>
+        run(async (ctx) => (await import('./commands/exec.js')).exec(ctx, id, command, flags)),
+      );
 
-  program
-    .command('inspect')
-    .description('return low-level information on containers or images')
-    .argument('<name...>')
-    .option(
-      '-f, --format <template>',
-      'format the output using a template ({{.Field.Sub}}, {{json .Field}}) or json',
-    )
-    .option('--type <type>', 'only inspect objects of the given type (container or image)')
-    .action((names: string[], flags) =>
-      run(async (ctx) => (await import('./commands/inspect.js')).inspect(ctx, names, flags)),
-    );
+  if (want('cp'))
+    program
+      .command('cp')
+      .description(
+        'copy files/folders between a container and the local filesystem (use - for a tar on stdin/stdout)',
+      )
+      .argument('<src>', 'CONTAINER:SRC_PATH or a local path')
+      .argument('<dest>', 'CONTAINER:DEST_PATH or a local path')
+      .option('-a, --archive', 'archive mode (copy all uid/gid information)')
+      .option('-q, --quiet', 'suppress progress output')
+      .action((src: string, dest: string, flags) =>
+        run(async (ctx) => (await import('./commands/cp.js')).cp(ctx, src, dest, flags)),
+      );
+
+  if (want('inspect'))
+    program
+      .command('inspect')
+      .description('return low-level information on containers or images')
+      .argument('<name...>')
+      .option(
+        '-f, --format <template>',
+        'format the output using a template ({{.Field.Sub}}, {{json .Field}}) or json',
+      )
+      .option('--type <type>', 'only inspect objects of the given type (container or image)')
+      .action((names: string[], flags) =>
+        run(async (ctx) => (await import('./commands/inspect.js')).inspect(ctx, names, flags)),
+      );
 
   const imageList = (cmd: Command) =>
     cmd
@@ -195,7 +217,7 @@ export function buildProgram(): Command {
       .option('--format <format>', 'format output: table or json')
       .option('--json', 'same as --format json')
       .action((flags) => run(async (ctx) => (await import('./commands/images.js')).listImages(ctx, flags)));
-  imageList(program.command('images').description('list images'));
+  if (want('images')) imageList(program.command('images').description('list images'));
 
   const rmi = (cmd: Command) =>
     cmd
@@ -205,7 +227,7 @@ export function buildProgram(): Command {
       .action((refs: string[], flags) =>
         run(async (ctx) => (await import('./commands/images.js')).removeImages(ctx, refs, flags)),
       );
-  rmi(program.command('rmi').description('remove one or more images'));
+  if (want('rmi')) rmi(program.command('rmi').description('remove one or more images'));
 
   const tag = (cmd: Command) =>
     cmd
@@ -214,7 +236,8 @@ export function buildProgram(): Command {
       .action((source: string, target: string) =>
         run(async (ctx) => (await import('./commands/images.js')).tagImage(ctx, source, target)),
       );
-  tag(program.command('tag').description('create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
+  if (want('tag'))
+    tag(program.command('tag').description('create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
 
   const pull = (cmd: Command) =>
     cmd
@@ -224,7 +247,7 @@ export function buildProgram(): Command {
       .action((ref: string, flags) =>
         run(async (ctx) => (await import('./commands/images.js')).pull(ctx, ref, flags)),
       );
-  pull(program.command('pull').description('download an image from a registry'));
+  if (want('pull')) pull(program.command('pull').description('download an image from a registry'));
 
   const push = (cmd: Command) =>
     cmd
@@ -233,7 +256,7 @@ export function buildProgram(): Command {
       .action((ref: string, flags) =>
         run(async (ctx) => (await import('./commands/images.js')).push(ctx, ref, flags)),
       );
-  push(program.command('push').description('upload an image to a registry'));
+  if (want('push')) push(program.command('push').description('upload an image to a registry'));
 
   const importCmd = (cmd: Command) =>
     cmd
@@ -250,9 +273,12 @@ export function buildProgram(): Command {
       .action((file: string, ref: string | undefined, flags) =>
         run(async (ctx) => (await import('./commands/image-archive.js')).importImage(ctx, file, ref, flags)),
       );
-  importCmd(
-    program.command('import').description('import the contents from a tarball to create a filesystem image'),
-  );
+  if (want('import'))
+    importCmd(
+      program
+        .command('import')
+        .description('import the contents from a tarball to create a filesystem image'),
+    );
 
   const save = (cmd: Command) =>
     cmd
@@ -261,7 +287,10 @@ export function buildProgram(): Command {
       .action((refs: string[], flags) =>
         run(async (ctx) => (await import('./commands/image-archive.js')).saveImages(ctx, refs, flags)),
       );
-  save(program.command('save').description('save one or more images to a tar archive (docker save format)'));
+  if (want('save'))
+    save(
+      program.command('save').description('save one or more images to a tar archive (docker save format)'),
+    );
 
   const load = (cmd: Command) =>
     cmd
@@ -270,7 +299,7 @@ export function buildProgram(): Command {
       .action((flags) =>
         run(async (ctx) => (await import('./commands/image-archive.js')).loadImages(ctx, flags)),
       );
-  load(program.command('load').description('load an image from a tar archive or STDIN'));
+  if (want('load')) load(program.command('load').description('load an image from a tar archive or STDIN'));
 
   const history = (cmd: Command) =>
     cmd
@@ -289,107 +318,166 @@ export function buildProgram(): Command {
       .option('--filter <filter>', 'provide filter values (e.g. until=<timestamp>)', collect, [])
       .action((flags) => run(async (ctx) => (await import('./commands/images.js')).pruneImages(ctx, flags)));
 
-  const image = program.command('image').description('manage images');
-  imageList(image.command('ls').alias('list').description('list images'));
-  rmi(image.command('rm').alias('remove').description('remove one or more images'));
-  tag(image.command('tag').description('create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
-  pull(image.command('pull').description('download an image from a registry'));
-  push(image.command('push').description('upload an image to a registry'));
-  importCmd(
-    image.command('import').description('import the contents from a tarball to create a filesystem image'),
-  );
-  save(image.command('save').description('save one or more images to a tar archive'));
-  load(image.command('load').description('load an image from a tar archive or STDIN'));
-  history(image.command('history').description('show the history of an image'));
-  prune(image.command('prune').description('remove unused images'));
-  image
-    .command('inspect')
-    .description('display detailed information on one or more images')
-    .argument('<image...>')
-    .option('-f, --format <template>', 'format the output using a template or json')
-    .action((names: string[], flags) =>
-      run(async (ctx) =>
-        (await import('./commands/inspect.js')).inspect(ctx, names, { ...flags, type: 'image' }),
-      ),
+  if (want('image')) {
+    const image = program.command('image').description('manage images');
+    imageList(image.command('ls').alias('list').description('list images'));
+    rmi(image.command('rm').alias('remove').description('remove one or more images'));
+    tag(image.command('tag').description('create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
+    pull(image.command('pull').description('download an image from a registry'));
+    push(image.command('push').description('upload an image to a registry'));
+    importCmd(
+      image.command('import').description('import the contents from a tarball to create a filesystem image'),
     );
+    save(image.command('save').description('save one or more images to a tar archive'));
+    load(image.command('load').description('load an image from a tar archive or STDIN'));
+    history(image.command('history').description('show the history of an image'));
+    prune(image.command('prune').description('remove unused images'));
+    image
+      .command('inspect')
+      .description('display detailed information on one or more images')
+      .argument('<image...>')
+      .option('-f, --format <template>', 'format the output using a template or json')
+      .action((names: string[], flags) =>
+        run(async (ctx) =>
+          (await import('./commands/inspect.js')).inspect(ctx, names, { ...flags, type: 'image' }),
+        ),
+      );
+  }
 
-  const container = program.command('container').description('manage containers');
-  container
-    .command('inspect')
-    .argument('<container...>')
-    .option('-f, --format <template>', 'format the output using a template or json')
-    .action((names: string[], flags) =>
-      run(async (ctx) =>
-        (await import('./commands/inspect.js')).inspect(ctx, names, { ...flags, type: 'container' }),
-      ),
-    );
-  container
-    .command('prune')
-    .description('remove all stopped containers')
-    .option('-f, --force', 'do not prompt for confirmation')
-    .option('--filter <filter>', 'provide filter values', collect, [])
-    .action((flags) =>
-      run(async (ctx) => (await import('./commands/lifecycle.js')).pruneContainers(ctx, flags)),
-    );
+  if (want('container')) {
+    const container = program.command('container').description('manage containers');
+    container
+      .command('inspect')
+      .argument('<container...>')
+      .option('-f, --format <template>', 'format the output using a template or json')
+      .action((names: string[], flags) =>
+        run(async (ctx) =>
+          (await import('./commands/inspect.js')).inspect(ctx, names, { ...flags, type: 'container' }),
+        ),
+      );
+    container
+      .command('prune')
+      .description('remove all stopped containers')
+      .option('-f, --force', 'do not prompt for confirmation')
+      .option('--filter <filter>', 'provide filter values', collect, [])
+      .action((flags) =>
+        run(async (ctx) => (await import('./commands/lifecycle.js')).pruneContainers(ctx, flags)),
+      );
+  }
 
-  program
-    .command('version')
-    .description('show the Skiff version information')
-    .option('-f, --format <format>', 'json for machine-readable output')
-    .option('--json', 'same as --format json')
-    .action((flags) => run(async (ctx) => (await import('./commands/system.js')).version(ctx, flags)));
+  if (want('version'))
+    program
+      .command('version')
+      .description('show the Skiff version information')
+      .option('-f, --format <format>', 'json for machine-readable output')
+      .option('--json', 'same as --format json')
+      .action((flags) => run(async (ctx) => (await import('./commands/system.js')).version(ctx, flags)));
 
-  program
-    .command('info')
-    .description('display system-wide information')
-    .option('-f, --format <format>', 'json for machine-readable output')
-    .option('--json', 'same as --format json')
-    .action((flags) => run(async (ctx) => (await import('./commands/system.js')).info(ctx, flags)));
+  if (want('info'))
+    program
+      .command('info')
+      .description('display system-wide information')
+      .option('-f, --format <format>', 'json for machine-readable output')
+      .option('--json', 'same as --format json')
+      .action((flags) => run(async (ctx) => (await import('./commands/system.js')).info(ctx, flags)));
 
-  const engine = program.command('engine').description('start, stop and query the skiffd daemon');
-  engine
-    .command('start')
-    .description('start skiffd in the background (or in the foreground with --foreground)')
-    .option('--foreground', 'run the engine in this process, logging to stderr')
-    .action((flags) => run(async (ctx) => (await import('./commands/engine.js')).engineStart(ctx, flags)));
-  engine
-    .command('stop')
-    .description('stop skiffd gracefully (SIGTERM)')
-    .option('-t, --timeout <seconds>', 'seconds to wait for it to exit', '60')
-    .action((flags) => run(async (ctx) => (await import('./commands/engine.js')).engineStop(ctx, flags)));
-  engine
-    .command('status')
-    .description('tell whether skiffd answers, with its pid, socket and version')
-    .option('--json', 'machine-readable output')
-    .action((flags) => run(async (ctx) => (await import('./commands/engine.js')).engineStatus(ctx, flags)));
+  if (want('engine')) {
+    const engine = program.command('engine').description('start, stop and query the skiffd daemon');
+    engine
+      .command('start')
+      .description('start skiffd in the background (or in the foreground with --foreground)')
+      .option('--foreground', 'run the engine in this process, logging to stderr')
+      .action((flags) => run(async (ctx) => (await import('./commands/engine.js')).engineStart(ctx, flags)));
+    engine
+      .command('stop')
+      .description('stop skiffd gracefully (SIGTERM)')
+      .option('-t, --timeout <seconds>', 'seconds to wait for it to exit', '60')
+      .action((flags) => run(async (ctx) => (await import('./commands/engine.js')).engineStop(ctx, flags)));
+    engine
+      .command('status')
+      .description('tell whether skiffd answers, with its pid, socket and version')
+      .option('--json', 'machine-readable output')
+      .action((flags) => run(async (ctx) => (await import('./commands/engine.js')).engineStatus(ctx, flags)));
+  }
 
-  program
-    .command('doctor')
-    .description('check the host: root, overlayfs, namespaces, cgroups, crun/runc, socket and state paths')
-    .option('--json', 'machine-readable output')
-    .action((flags) => run(async (ctx) => (await import('./commands/doctor.js')).doctor(ctx, flags)));
+  if (want('doctor'))
+    program
+      .command('doctor')
+      .description('check the host: root, overlayfs, namespaces, cgroups, crun/runc, socket and state paths')
+      .option('--json', 'machine-readable output')
+      .action((flags) => run(async (ctx) => (await import('./commands/doctor.js')).doctor(ctx, flags)));
 
-  program
-    .command('build')
-    .description('build an image from a Dockerfile')
-    .argument('<path>', 'the build context directory')
-    .option('-t, --tag <name>', 'name and optionally a tag (name:tag); repeatable', collect, [])
-    .option('--build-arg <arg>', 'a build-time variable: KEY=VALUE, or KEY from the environment', collect, [])
-    .option('--label <label>', 'set metadata on the image: KEY=VALUE', collect, [])
-    .option('--target <stage>', 'build this stage and stop')
-    .option('-f, --file <file>', 'the Dockerfile (default PATH/Dockerfile; - reads it from stdin)')
-    .option('--no-cache', 'run every step, ignoring the build cache')
-    .option('--pull', 'always pull the FROM images again')
-    .option('-q, --quiet', 'print only the image ID')
-    .option('--network <mode>', 'network of RUN steps: default, host, none or bridge')
-    .option('--platform <platform>', 'the platform FROM images must have')
-    .action((contextDir: string, flags) =>
-      run(async (ctx) => (await import('./commands/build.js')).build(ctx, contextDir, flags)),
-    );
+  if (want('build'))
+    program
+      .command('build')
+      .description('build an image from a Dockerfile')
+      .argument('<path>', 'the build context directory')
+      .option('-t, --tag <name>', 'name and optionally a tag (name:tag); repeatable', collect, [])
+      .option(
+        '--build-arg <arg>',
+        'a build-time variable: KEY=VALUE, or KEY from the environment',
+        collect,
+        [],
+      )
+      .option('--label <label>', 'set metadata on the image: KEY=VALUE', collect, [])
+      .option('--target <stage>', 'build this stage and stop')
+      .option('-f, --file <file>', 'the Dockerfile (default PATH/Dockerfile; - reads it from stdin)')
+      .option('--no-cache', 'run every step, ignoring the build cache')
+      .option('--pull', 'always pull the FROM images again')
+      .option('-q, --quiet', 'print only the image ID')
+      .option('--network <mode>', 'network of RUN steps: default, host, none or bridge')
+      .option('--platform <platform>', 'the platform FROM images must have')
+      .action((contextDir: string, flags) =>
+        run(async (ctx) => (await import('./commands/build.js')).build(ctx, contextDir, flags)),
+      );
 
   return program;
 }
 
+/** Every top-level command name `buildProgram` knows (checked by a unit test against the program). */
+export const TOP_LEVEL_COMMANDS = [
+  'run',
+  'create',
+  'start',
+  'stop',
+  'restart',
+  'kill',
+  'wait',
+  'rm',
+  'ps',
+  'logs',
+  'exec',
+  'cp',
+  'inspect',
+  'images',
+  'rmi',
+  'tag',
+  'pull',
+  'push',
+  'import',
+  'save',
+  'load',
+  'image',
+  'container',
+  'version',
+  'info',
+  'engine',
+  'doctor',
+  'build',
+];
+
+/** The command word of argv, skipping the global `-H/--host <socket>`. */
+export function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '-H' || a === '--host') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
-  await buildProgram().parseAsync(argv);
+  const word = commandWord(argv.slice(2));
+  const only = word !== undefined && TOP_LEVEL_COMMANDS.includes(word) ? word : undefined;
+  await buildProgram(only).parseAsync(argv);
 }
