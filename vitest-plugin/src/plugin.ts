@@ -1,9 +1,16 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
+import { ownPackagePatterns } from './own-packages.js';
 import { PLUGIN_NAME, type SkiffPluginApi, type SkiffPluginOptions } from './plugin-api.js';
 import { defineServices } from './services/define-services.js';
 import { planServices } from './services/service-plan.js';
+
+/** The part of vitest's config the plugin changes. */
+interface TestConfigPart {
+  globalSetup?: string | string[];
+  server?: { deps?: { external?: (string | RegExp)[] } };
+}
 
 /** The global setup module beside this file: compiled `.js`, or `.ts` when run from source. */
 export function globalSetupPath(): string {
@@ -37,11 +44,15 @@ export function skiff(options: SkiffPluginOptions): Plugin {
     config(config) {
       // Mutated rather than returned: the services' setup must run before the user's own global
       // setups (which may want the services), and vite's merge would append it after them.
-      const withTest = config as { test?: { globalSetup?: string | string[] } };
+      const withTest = config as { test?: TestConfigPart };
       withTest.test ??= {};
       const test = withTest.test;
       const existing = test.globalSetup === undefined ? [] : [test.globalSetup].flat();
       if (!existing.includes(setupFile)) test.globalSetup = [setupFile, ...existing];
+      test.server ??= {};
+      test.server.deps ??= {};
+      const external = test.server.deps.external ?? [];
+      test.server.deps.external = [...external, ...ownPackagePatterns()];
     },
   };
 }

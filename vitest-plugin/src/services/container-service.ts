@@ -1,7 +1,9 @@
 import path from 'node:path';
 import {
+  errorMessage,
   GenericContainer,
   type PortSpec,
+  SkiffCoreError,
   type StartedGenericContainer,
   type WaitStrategy,
 } from '@skiff/core';
@@ -133,8 +135,14 @@ export function container(
       if (settings.startupTimeout) builder = builder.withStartupTimeout(settings.startupTimeout);
       builder = settings.configure?.(builder) ?? builder;
       const started = await builder.start();
+      let info: ContainerServiceInfo;
+      try {
+        info = containerInfo(started, resolved.image, settings, context.name);
+      } catch (err) {
+        throw await exitedEarly(started, resolved.image, err);
+      }
       return {
-        info: containerInfo(started, resolved.image, settings, context.name),
+        info,
         actions: { exec: (args) => execAction(started, args) },
         stop: async () => {
           await started.stop();
@@ -164,6 +172,30 @@ function containerInfo(
     ports,
     networkAliases: settings.network ? [name, ...(settings.aliases ?? [])] : [],
   };
+}
+
+/**
+ * A declared port without a binding after a successful start means the container exited before
+ * its ports were bound (and so before any port check could fail): say so with its last logs, and
+ * remove it.
+ */
+async function exitedEarly(started: StartedGenericContainer, image: string, cause: unknown): Promise<Error> {
+  const lines: string[] = [];
+  try {
+    const stream = await started.logs({ tail: 50 });
+    const timer = setTimeout(() => stream.destroy(), 2_000);
+    for await (const chunk of stream) lines.push(String(chunk));
+    clearTimeout(timer);
+  } catch {
+    // No logs to show.
+  }
+  await started.stop().catch(() => undefined);
+  const logs = lines.join('').trimEnd();
+  return new SkiffCoreError(
+    'SKIFF_CONTAINER_START_FAILED',
+    `container ${started.getName()} (${image}) stopped before its ports were published: ${errorMessage(cause)}` +
+      (logs ? `\n--- last log lines ---\n${logs}\n--- end of logs ---` : '\n(the container wrote no logs)'),
+  );
 }
 
 async function execAction(

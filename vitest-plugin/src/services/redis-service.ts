@@ -1,16 +1,4 @@
-import type { GenericContainer, StartedGenericContainer } from '@skiff/core';
-
-/** The part of `@skiff/redis` this declaration uses (the module's `RedisContainer`). */
-interface RedisBuilder extends GenericContainer {
-  withPassword(password: string): this;
-  start(): Promise<StartedRedis>;
-}
-interface StartedRedis extends StartedGenericContainer {
-  getPort(): number;
-  getPassword(): string | undefined;
-  getConnectionUrl(): string;
-}
-type RedisContainer = RedisBuilder;
+import type { RedisContainer } from '@skiff/redis';
 
 import { checkOptions } from './check-options.js';
 import {
@@ -77,9 +65,7 @@ export function redis(options: RedisServiceOptions = {}): ServiceDefinition<Redi
     network: settings.network,
     fixedHostPorts: [],
     async start(context) {
-      const { RedisContainer } = (await import('@skiff/redis')) as unknown as {
-        RedisContainer: new (image?: string) => RedisBuilder;
-      };
+      const { RedisContainer } = await import('@skiff/redis');
       let builder = new RedisContainer(settings.image).withRuntime(context.runtime);
       if (settings.password) builder = builder.withPassword(settings.password);
       if (settings.startupTimeout) builder = builder.withStartupTimeout(settings.startupTimeout);
