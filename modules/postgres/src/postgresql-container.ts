@@ -11,6 +11,7 @@ import {
 } from '@skiff/core';
 import {
   DEFAULT_CREDENTIAL,
+  DEFAULT_INITDB_ARGS,
   DEFAULT_POSTGRES_IMAGE,
   DEFAULT_POSTGRES_STARTUP_TIMEOUT_MS,
   Env,
@@ -121,8 +122,7 @@ export class PostgreSqlContainer extends GenericContainer {
       [Env.Password]: this.password,
       [Env.Database]: this.database,
     });
-    // initdb's final fsync of every file is wasted on a throwaway server.
-    env[Env.InitdbArgs] ??= '--no-sync';
+    env[Env.InitdbArgs] ??= DEFAULT_INITDB_ARGS;
     this.request.waitStrategy ??= new PostgresReadyWaitStrategy(
       { user: this.username, password: this.password, database: this.database },
       POSTGRES_PORT,
@@ -163,38 +163,56 @@ export class PostgreSqlContainer extends GenericContainer {
     // One process per machine initialises a configuration and commits it; the others wait for the
     // image instead of running initdb beside it on the same CPUs.
     const lock = path.join(runtime.lockDir, `postgres-warm-${key.slice(0, 32)}.lock`);
-    const outcome = await withFileLock(
+    const made = await withFileLock(
       lock,
       async () => {
-        if (await exists()) return undefined;
-        const started = await this.startWith(scripts);
+        if (await exists()) return 'found';
+        const template = await this.startWith(scripts);
         try {
-          await commitWarmImage(started, this.connectionTo(started), key, base.id);
+          await commitWarmImage(template, WARM_DATA_DIR, key, base.id);
+          return 'made';
         } catch (err) {
           // The cache is an optimisation: a failed commit must not fail the test.
           runtime.logger.warn(
             { err, image: ref },
-            'could not save the postgres warm image; next start is cold too',
+            'could not save the postgres warm image; starting without it',
           );
+          return 'failed';
+        } finally {
+          await template.stop().catch(() => undefined);
         }
-        return started;
       },
       { timeoutMs: this.request.startupTimeoutMs ?? DEFAULT_POSTGRES_STARTUP_TIMEOUT_MS },
     );
-    if (outcome) return this.wrap(outcome, 'cold');
-    return this.wrap(await this.startFromWarmImage(ref), 'warm');
+    if (made === 'failed') return this.wrap(await this.startWith(scripts), 'cold');
+    return this.wrap(await this.startFromWarmImage(ref), made === 'made' ? 'cold' : 'warm');
   }
 
-  /** Starts from the committed image; its data directory (and init scripts) are already there. */
+  /**
+   * Starts from the committed image; its data directory (and init scripts) are already there. When
+   * the module owns the command line, the server runs directly as `postgres`: the entrypoint would
+   * only re-check ownership of every data file and re-exec itself through gosu before starting it.
+   */
   private async startFromWarmImage(ref: string): Promise<StartedGenericContainer> {
-    const { image, pullPolicy } = this.request;
+    const saved = { ...this.request };
     this.request.image = ref;
     this.request.pullPolicy = PullPolicy.defaultPolicy();
+    const command = this.request.command ?? [];
+    if (!this.ownCommand && !saved.entrypoint && !saved.user && command[0] === 'postgres') {
+      this.request.entrypoint = ['postgres'];
+      this.request.command = command.slice(1);
+      this.request.user = 'postgres';
+    }
     try {
       return await this.startWith([]);
     } finally {
-      this.request.image = image;
-      this.request.pullPolicy = pullPolicy;
+      Object.assign(this.request, {
+        image: saved.image,
+        pullPolicy: saved.pullPolicy,
+        entrypoint: saved.entrypoint,
+        command: saved.command,
+        user: saved.user,
+      });
     }
   }
 
@@ -220,16 +238,6 @@ export class PostgreSqlContainer extends GenericContainer {
       }
       throw err;
     }
-  }
-
-  private connectionTo(started: StartedGenericContainer) {
-    return {
-      host: started.getHost(),
-      port: started.getMappedPort(POSTGRES_PORT),
-      user: this.username,
-      password: this.password,
-      database: this.database,
-    };
   }
 
   private wrap(started: StartedGenericContainer, mode: 'cold' | 'warm'): StartedPostgreSqlContainer {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { StartedGenericContainer } from '@skiff/core';
-import pg from 'pg';
-import type { PostgresConnectionConfig } from './connection-uri.js';
 import { Label, WARM_FORMAT, WARM_IMAGE_REPO } from './constants.js';
 import type { PreparedInitScript } from './init-scripts.js';
 
@@ -46,34 +45,72 @@ export function warmImageRef(key: string): { repo: string; tag: string; ref: str
   return { repo: WARM_IMAGE_REPO, tag, ref: `${WARM_IMAGE_REPO}:${tag}` };
 }
 
+const SHUTDOWN_TIMEOUT_MS = 60_000;
+/** The postmaster's last log line after a shutdown checkpoint (lc_messages is C in the images). */
+const CLEAN_SHUTDOWN = 'database system is shut down';
+
+/**
+ * The container's log from `tail` lines back, to its end (the container's exit). Core follows logs
+ * on an unref'd socket, so a timer that keeps the process alive covers the whole wait.
+ */
+async function logsToExit(container: StartedGenericContainer, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  let stream: Readable | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      stream?.destroy();
+      reject(new Error(`the container did not exit within ${timeoutMs} ms of pg_ctl stop`));
+    }, timeoutMs);
+  });
+  const read = async () => {
+    stream = await container.logs({ tail: 20 });
+    let text = '';
+    for await (const chunk of stream) text += String(chunk);
+    return text;
+  };
+  try {
+    return await Promise.race([read(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Container labels a commit would copy into the image and that must not follow it. */
 const SESSION_LABELS = ['dev.skiff.session', 'dev.skiff.session.pid', 'dev.skiff.session.host'];
 
 /**
- * Commits a freshly initialised container as the warm image for `key`. A CHECKPOINT first makes
- * the data files current, and the engine pauses the container while it reads them, so the image
- * holds a consistent data directory; a start from it replays at most the WAL after the checkpoint.
+ * Turns a freshly initialised container into the warm image for `key`: the server is shut down
+ * cleanly (`pg_ctl stop -m fast`, confirmed by the server's last log line once the container has
+ * exited), then the container is committed. A start from the image then finds a cleanly shut down cluster: no crash
+ * recovery, no end-of-recovery checkpoint. The container is not usable afterwards: remove it.
  * The image outlives the session (it is the cache) and carries no session label.
  */
 export async function commitWarmImage(
-  started: StartedGenericContainer,
-  connection: PostgresConnectionConfig,
+  template: StartedGenericContainer,
+  dataDir: string,
   key: string,
   baseImageId: string,
 ): Promise<string> {
-  const client = new pg.Client({ ...connection, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('CHECKPOINT');
-  } finally {
-    await client.end().catch(() => undefined);
+  // -W: pg_ctl only signals. Waiting would be cut short: when the server (PID 1) exits, the kernel
+  // kills every process left in the container, pg_ctl included.
+  const stop = await template.exec(['pg_ctl', 'stop', '-D', dataDir, '-m', 'fast', '-W'], {
+    user: 'postgres',
+  });
+  if (stop.exitCode !== 0) {
+    throw new Error(`pg_ctl stop exited with code ${stop.exitCode}: ${stop.output.trim()}`);
+  }
+  // The followed log ends when the container has exited; the server's last word says whether the
+  // shutdown was clean (its checkpoint written), which is all a data directory needs to be reused.
+  const tail = await logsToExit(template, SHUTDOWN_TIMEOUT_MS);
+  if (!tail.includes(CLEAN_SHUTDOWN)) {
+    throw new Error(`the server did not report a clean shutdown; its last lines:\n${tail.trim()}`);
   }
   const { repo, tag } = warmImageRef(key);
-  await started.commit({
+  await template.commit({
     repo,
     tag,
-    pause: true,
+    // The server is gone (the container is exiting): nothing writes to the data directory.
+    pause: false,
     deleteOnExit: false,
     comment: 'skiff postgres warm start: initialised data directory',
     changes: [
