@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildEngine, SKIFFD_BIN, SkiffdHarness, socketAnswers } from './skiffd-harness.js';
+import { buildEngine, MAKE_BUSYBOX, SKIFFD_BIN, SkiffdHarness, socketAnswers } from './skiffd-harness.js';
 
 describe('skiffd lifecycle', () => {
   const harnesses: SkiffdHarness[] = [];
@@ -67,4 +67,72 @@ describe('skiffd lifecycle', () => {
     expect(await h.stop()).toBe(0);
     expect(await socketAnswers(h.socketPath)).toBe(false);
   });
+
+  it('leaves nothing behind after a SIGKILL: the next start cleans up what the killed engine ran', async () => {
+    await buildEngine();
+    const h = new SkiffdHarness();
+    harnesses.push(h);
+    await h.prepare();
+    await h.start();
+    const tar = path.join(h.base, 'busybox.tar');
+    execFileSync('bash', [MAKE_BUSYBOX, tar]);
+    expect((await h.skiff(['import', tar, 'busybox'])).code).toBe(0);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await h.skiff(['run', '-d', 'busybox', 'sleep', '300']);
+      expect(r.code, r.stderr).toBe(0);
+      ids.push(r.stdout.trim());
+    }
+    const pids = await Promise.all(
+      ids.map(
+        async (id) =>
+          (await h.http('GET', `/containers/${id}/json`)).json<{ State: { Pid: number } }>().State.Pid,
+      ),
+    );
+    for (const pid of pids) expect(pid).toBeGreaterThan(0);
+
+    h.daemon?.kill('SIGKILL');
+    await new Promise((r) => h.daemon?.once('exit', r));
+    // The containers outlive the killed engine until the next start finds them.
+    expect(pids.every((pid) => alive(pid))).toBe(true);
+
+    await h.start();
+    const states = await Promise.all(
+      ids.map(
+        async (id) =>
+          (await h.http('GET', `/containers/${id}/json`)).json<{
+            State: { Status: string; ExitCode: number };
+          }>().State,
+      ),
+    );
+    for (const st of states) expect(st).toMatchObject({ Status: 'exited', ExitCode: 137 });
+    expect(pids.some((pid) => alive(pid))).toBe(false);
+    expect((await h.skiff(['rm', '-f', ...ids])).code).toBe(0);
+    // The container service unmounts removed roots in the background (~50 ms after DELETE).
+    const t0 = Date.now();
+    while ((await mountsUnder(h.base)).length > 0 && Date.now() - t0 < 5000)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await mountsUnder(h.base)).toEqual([]);
+    const runtimeState = path.join(h.base, 'scratch', h.engineName, 'runtime');
+    expect((await readdir(runtimeState).catch(() => [])).filter((e) => !e.startsWith('.'))).toEqual([]);
+    expect(await h.stop()).toBe(0);
+    expect(await mountsUnder(h.base)).toEqual([]);
+  });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function mountsUnder(dir: string): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return info
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m.startsWith(dir));
+}
