@@ -15,6 +15,8 @@ export const test = base
   .extend('cache', { scope: 'file' }, redisDatabase('cache'))
   .extend('api', { scope: 'file' }, async ({ db, cache }, { onCleanup }) => {
     const pool = new pg.Pool({ connectionString: db.uri, max: 4 });
+    // An idle client the server disconnects must not crash the worker (node-postgres emits it on the pool).
+    pool.on('error', (err) => console.error(`idle postgres client: ${err.message}`));
     const redis = new Redis(cache.url);
     const server = createApp(new NotesStore(pool, redis));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
