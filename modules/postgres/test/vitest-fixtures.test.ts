@@ -16,6 +16,7 @@ const test = base.extend<{
 }>({
   // Only this suite needs it (a private engine); applications use the default runtime.
   engine: [
+    // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
     async ({}, use) => {
       const engine = await startTestEngine();
       await use(engine);
