@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const PACKAGES = ['@skiff/core', '@skiff/postgres', '@skiff/redis'] as const;
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -29,5 +29,5 @@ export function ownPackagePatterns(): RegExp[] {
   const here = fileURLToPath(import.meta.url);
   const require = createRequire(here);
   const dirs = [path.dirname(realpathSync(here)), ...PACKAGES.map((name) => packageDir(require, name))];
-  return dirs.filter((d): d is string => d !== undefined).map((d) => new RegExp(`^${escape(d)}/`));
+  return dirs.filter((d): d is string => d !== undefined).map((d) => new RegExp(`^${escapeRegExp(d)}/`));
 }

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import {
-  errorMessage,
   GenericContainer,
   type PortSpec,
   SkiffCoreError,
@@ -193,8 +192,9 @@ async function exitedEarly(started: StartedGenericContainer, image: string, caus
   const logs = lines.join('').trimEnd();
   return new SkiffCoreError(
     'SKIFF_CONTAINER_START_FAILED',
-    `container ${started.getName()} (${image}) stopped before its ports were published: ${errorMessage(cause)}` +
+    `container ${started.getName()} (${image}) exited before its ports were published` +
       (logs ? `\n--- last log lines ---\n${logs}\n--- end of logs ---` : '\n(the container wrote no logs)'),
+    { cause },
   );
 }
 
