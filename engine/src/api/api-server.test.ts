@@ -218,6 +218,24 @@ describe('API server over a unix socket', () => {
     expect((await get(socketPath, '/json', 'POST', '{}')).status).toBe(200);
   });
 
+  it('answers a malformed request target with 400, and closes the connection after a 413', async () => {
+    const bad = await rawExchange(socketPath, [
+      'GET http://[broken HTTP/1.1\r\nHost: api\r\nConnection: close\r\n\r\n',
+    ]);
+    expect(splitHead(bad).head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(JSON.parse(splitHead(bad).body.toString()).message).toMatch(/malformed request target/);
+    // The client keeps its side open and announces more body than it sends: the engine answers
+    // 413 and closes rather than waiting to drain 10 MB.
+    const tooBig = await rawExchange(
+      socketPath,
+      [
+        'POST /json HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"a":',
+      ],
+      { halfClose: false },
+    );
+    expect(splitHead(tooBig).head.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+  });
+
   it('accepts query strings far beyond the 16 KiB default header limit (dockerode create)', async () => {
     const big = 'e'.repeat(200_000);
     const r = await get(socketPath, `/query?big=${big}`);

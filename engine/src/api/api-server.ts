@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RouteNotFoundError } from './api-errors.js';
 import { negotiateApiVersion, splitVersionedPath } from './api-version.js';
@@ -87,11 +88,12 @@ export class ApiServer {
   ): Promise<void> {
     const id = this.nextRequestId++;
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'http://skiff');
-    const { version, path } = splitVersionedPath(url.pathname);
+    const url = parseRequestUrl(req.url);
+    const { version, path } = splitVersionedPath(url?.pathname ?? '/');
     const log = this.log.child({ req: id });
-    const ex = new HttpExchange(req, target, path, url.searchParams, log);
+    const ex = new HttpExchange(req, target, path, url?.searchParams ?? new URLSearchParams(), log);
     try {
+      if (!url) throw new InvalidArgumentError(`malformed request target ${JSON.stringify(req.url)}`);
       ex.apiVersion = negotiateApiVersion(version);
       const match = this.options.router.match(ex.method, path);
       if (!match) throw new RouteNotFoundError();
@@ -106,17 +108,26 @@ export class ApiServer {
         log.warn({ err }, 'request failed after the response started');
         req.socket.destroy();
       }
-      if (errorStatus(err) >= 500) log.error({ err, path: url.pathname }, 'request failed');
+      if (errorStatus(err) >= 500) log.error({ err, path: url?.pathname }, 'request failed');
     } finally {
       log.debug(
         {
           method: ex.method,
-          path: url.pathname,
+          path: url?.pathname ?? req.url,
           upgrade: ex.isUpgrade,
           ms: Number(process.hrtime.bigint() - started) / 1e6,
         },
         'request',
       );
     }
+  }
+}
+
+/** The request target as a URL; undefined when it cannot be parsed (answered with 400). */
+function parseRequestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://skiff');
+  } catch {
+    return undefined;
   }
 }

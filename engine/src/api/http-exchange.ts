@@ -109,7 +109,10 @@ export class HttpExchange {
       this.noContent(304);
       return;
     }
-    this.json(status, errorBody(err));
+    const body = Buffer.from(JSON.stringify(errorBody(err)));
+    // After a refused body (413) the rest of it is not worth reading: close instead of draining.
+    const close: HeaderList = status === 413 ? { Connection: 'close' } : {};
+    this.send(status, { 'Content-Type': 'application/json', ...close }, body);
   }
 
   /** A complete response with optional extra headers. HEAD requests get the headers only. */
