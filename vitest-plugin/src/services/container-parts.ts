@@ -1,6 +1,6 @@
 import type { GenericContainer, PortSpec } from '@skiff/core';
 import type { NetworkServiceInfo } from './network-service.js';
-import type { ServiceInfoBase, ServiceStartContext } from './service-definition.js';
+import type { ServiceStartContext } from './service-definition.js';
 import { ServiceConfigError } from './service-errors.js';
 
 /** Options every container-backed declaration (`container`, `postgres`, `redis`) understands. */
@@ -57,4 +57,4 @@ export function portKey(spec: PortSpec): string {
     : String(spec.container);
 }
 
-export type DependencyInfos = Readonly<Record<string, ServiceInfoBase>>;
+export type { DependencyInfos } from './service-definition.js';

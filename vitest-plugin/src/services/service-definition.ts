@@ -16,6 +16,9 @@ export interface ServiceInfoBase {
   kind: string;
 }
 
+/** The infos of a service's dependencies by name; their fields are read as `unknown` (e.g. `String(deps.db?.uri)`). */
+export type DependencyInfos = Readonly<Record<string, ServiceInfoBase & Readonly<Record<string, unknown>>>>;
+
 /** Runs in the process that owns the service, on behalf of a test worker (see `ServiceBroker`). */
 export type ServiceAction = (args: Record<string, unknown>) => Promise<unknown>;
 
@@ -37,7 +40,7 @@ export interface ServiceStartContext {
   /** The test project's root: relative paths in declarations (a Dockerfile context) resolve against it. */
   readonly root: string;
   /** The infos of the services this one depends on (its network and `dependsOn`), by name. */
-  readonly dependencies: Readonly<Record<string, ServiceInfoBase>>;
+  readonly dependencies: DependencyInfos;
 }
 
 /**

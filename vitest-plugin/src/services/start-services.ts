@@ -1,6 +1,11 @@
 import { errorMessage, type Logger, type SkiffRuntime } from '@skiff/core';
 import { checkHostPorts } from './check-host-ports.js';
-import type { RunningService, ServiceDefinitions, ServiceInfoBase } from './service-definition.js';
+import type {
+  DependencyInfos,
+  RunningService,
+  ServiceDefinitions,
+  ServiceInfoBase,
+} from './service-definition.js';
 import { ServiceStartError } from './service-errors.js';
 import { planServices } from './service-plan.js';
 
@@ -75,10 +80,10 @@ export async function startServices(
     if (!definition) throw new Error(`unplanned service ${name}`);
     const dependencies = await Promise.allSettled(definition.dependsOn.map((d) => pending.get(d)));
     if (dependencies.some((d) => d.status === 'rejected')) throw new SkippedError(name);
-    const infos: Record<string, ServiceInfoBase> = {};
+    const infos: Record<string, DependencyInfos[string]> = {};
     for (const dependency of definition.dependsOn) {
       const info = running.get(dependency)?.info;
-      if (info) infos[dependency] = info;
+      if (info) infos[dependency] = info as DependencyInfos[string];
     }
     const logger = options.logger.child({ service: name });
     const began = now();
