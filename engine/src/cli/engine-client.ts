@@ -48,6 +48,15 @@ function queryString(query: Query | undefined): string {
   return s ? `?${s}` : '';
 }
 
+/**
+ * Escapes what may not appear raw in a request path (spaces, quotes, non-ASCII) but keeps `/`,
+ * `:` and `@`: image names travel unencoded, as the docker CLI sends them. The engine then
+ * answers `No such container: a b` rather than Node refusing to send the request.
+ */
+function escapePath(path: string): string {
+  return path.replace(/[^\w\-.~:@/!$&'()*+,;=]/g, (c) => encodeURIComponent(c));
+}
+
 function isStream(value: unknown): value is Readable {
   return typeof value === 'object' && value !== null && typeof (value as Readable).pipe === 'function';
 }
@@ -112,7 +121,7 @@ export class EngineClient {
       const req = request({
         socketPath: this.socketPath,
         method,
-        path: `/v${API_VERSION}${path}${queryString(options.query)}`,
+        path: `/v${API_VERSION}${escapePath(path)}${queryString(options.query)}`,
         headers,
         agent: upgrade ? false : this.agent,
       });
