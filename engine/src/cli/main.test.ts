@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TOP_LEVEL_COMMANDS, buildProgram, commandWord } from './main.js';
+import { buildProgram, commandWord, TOP_LEVEL_COMMANDS } from './main.js';
 
 describe('skiff program', () => {
   it('knows every top-level command it defines, so a partial program never misses one', () => {
