@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GenericContainer, InvalidArgumentError, type StartedGenericContainer } from '@skiff/core';
+import {
+  ContainerStartError,
+  GenericContainer,
+  InvalidArgumentError,
+  type StartedGenericContainer,
+} from '@skiff/core';
 import { Redis } from 'ioredis';
 import { connectionUrl } from './connection-url.js';
 import {
@@ -66,6 +71,39 @@ export class RedisContainer extends GenericContainer {
 
   override async start(): Promise<StartedRedisContainer> {
     const scripts = await Promise.all(this.initialData.map(loadScript));
+    if (this.persistenceDir) {
+      this.request.bindMounts = [
+        ...this.request.bindMounts.filter((b) => b.target !== DATA_DIR),
+        { source: this.persistenceDir, target: DATA_DIR, mode: 'rw' },
+      ];
+    }
+    this.request.waitStrategy ??= new RedisReadyWaitStrategy(this.password, REDIS_PORT);
+    // Nothing on disk to hand over to the redis user: the entrypoint would only chown an empty
+    // /data and re-exec itself through gosu, so the server starts directly as `redis` — unless
+    // the image has no such user, then through its entrypoint after all.
+    const direct =
+      !this.ownCommand &&
+      !this.persistenceDir &&
+      !this.request.entrypoint &&
+      !this.request.user &&
+      !this.image.includes('redis-stack');
+    let started: StartedGenericContainer;
+    try {
+      started = await this.startServer(direct);
+    } catch (err) {
+      if (!direct || !(err instanceof ContainerStartError) || !MISSING_USER.test(err.message)) throw err;
+      started = await this.startServer(false);
+    }
+    try {
+      for (const script of scripts) await runScript(started, this.password, script);
+    } catch (err) {
+      await started.stop().catch(() => undefined);
+      throw err;
+    }
+    return new StartedRedisContainer(started, this.password);
+  }
+
+  private async startServer(direct: boolean): Promise<StartedGenericContainer> {
     const args = [
       // The official image turns protected mode off at build time; a plain server needs the flag
       // to answer connections that arrive through the engine's port proxy.
@@ -76,30 +114,33 @@ export class RedisContainer extends GenericContainer {
         ? ['--save', '1 1', '--appendonly', 'yes']
         : ['--save', '', '--appendonly', 'no']),
     ];
+    const saved = {
+      command: this.request.command,
+      entrypoint: this.request.entrypoint,
+      user: this.request.user,
+      environment: { ...this.request.environment },
+    };
     if (this.ownCommand) {
       this.request.command = this.ownCommand;
     } else if (this.image.includes('redis-stack')) {
       this.request.environment[REDIS_STACK_ARGS_ENV] = args.map((a) => (a === '' ? '""' : a)).join(' ');
+    } else if (direct) {
+      this.request.entrypoint = ['redis-server'];
+      this.request.command = args;
+      this.request.user = 'redis';
     } else {
       this.request.command = ['redis-server', ...args];
     }
-    if (this.persistenceDir) {
-      this.request.bindMounts = [
-        ...this.request.bindMounts.filter((b) => b.target !== DATA_DIR),
-        { source: this.persistenceDir, target: DATA_DIR, mode: 'rw' },
-      ];
-    }
-    this.request.waitStrategy ??= new RedisReadyWaitStrategy(this.password, REDIS_PORT);
-    const started = await super.start();
     try {
-      for (const script of scripts) await runScript(started, this.password, script);
-    } catch (err) {
-      await started.stop().catch(() => undefined);
-      throw err;
+      return await super.start();
+    } finally {
+      Object.assign(this.request, saved);
     }
-    return new StartedRedisContainer(started, this.password);
   }
 }
+
+/** How Docker and skiffd refuse a user the image does not have. */
+const MISSING_USER = /unable to find user redis/i;
 
 interface LoadedScript {
   source: string;

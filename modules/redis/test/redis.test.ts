@@ -46,6 +46,8 @@ describe('RedisContainer', () => {
       // Nothing is saved without persistence.
       expect(await client.config('GET', 'save')).toEqual(['save', '']);
     });
+    // Started directly as the image's redis user (not root, not through the entrypoint).
+    expect((await redis.exec(['id', '-un'])).stdout.trim()).toBe('redis');
   });
 
   it('requires the password, and rejects a wrong one in the URL', async () => {
