@@ -19,7 +19,8 @@ export type ResourceKind =
   | 'exec'
   | 'snapshot'
   | 'content'
-  | 'build stage';
+  | 'build stage'
+  | 'session';
 
 /** A named thing does not exist. Messages match Docker's (`No such container: x`): clients match on them. */
 export class NotFoundError extends SkiffError {

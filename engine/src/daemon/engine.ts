@@ -5,6 +5,7 @@ import type { ApiBackends, EngineFacts } from '../api/api-backends.js';
 import { createApiRouter } from '../api/api-router.js';
 import { ApiServer } from '../api/api-server.js';
 import { buildRoutes } from '../api/routes/build-routes.js';
+import { sessionRoutes } from '../api/routes/session-routes.js';
 import { createBuildParts } from '../builder/executor/build-parts.js';
 import type { EngineConfig } from '../config.js';
 import { createContainerService } from '../containers/local-container-service.js';
@@ -25,6 +26,8 @@ import { LocalVolumeStore } from '../volumes/local-volume-store.js';
 import { lockSocket } from './engine-lock.js';
 import { createImageParts } from './image-parts.js';
 import { PidFile } from './pid-file.js';
+import { sessionReaper } from './session-reaper.js';
+import { SessionRegistry } from './session-registry.js';
 
 export interface RunningEngine {
   readonly config: EngineConfig;
@@ -48,7 +51,12 @@ export interface RunningEngine {
  * engine with its logs and exit status intact. A container left by a killed engine is found and
  * cleaned by the next start's recovery instead.
  */
+/** SKIFF_EXIT_WHEN_IDLE: how long an engine waits for its first session before exiting. */
+export const IDLE_START_MS = 60_000;
+
 export interface StartEngineOptions {
+  /** Called when an engine with `exitWhenIdle` has no session left (or got none): stop it then. */
+  onIdle?: () => void;
   /**
    * An engine for one test run or benchmark: shutdown removes every container and destroys the
    * engine's networks (default bridge included), leaving nothing behind for its engine name.
@@ -171,13 +179,37 @@ export async function startEngine(
       network,
       host,
     });
+    const idle = () => {
+      if (!config.exitWhenIdle) return;
+      log.info('no session left: exiting (SKIFF_EXIT_WHEN_IDLE)');
+      options.onIdle?.();
+    };
+    const sessions = new SessionRegistry({
+      reap: sessionReaper({ containers, network, volumes, images, logger }),
+      defaultGraceMs: config.sessionGraceMs,
+      logger,
+      onIdle: idle,
+    });
     const backends: ApiBackends = { containers, images, events, volumes, facts };
-    const api = new ApiServer({ router: createApiRouter(backends, [buildRoutes(build)]), logger });
+    const api = new ApiServer({
+      router: createApiRouter(backends, [buildRoutes(build), sessionRoutes(sessions)]),
+      logger,
+    });
     await api.listen(config.socketPath);
     cleanups.push(async () => {
       await api.close();
       await rm(config.socketPath, { force: true });
     });
+    // Runs before the API closes (cleanups unwind in reverse): held keepalives end cleanly.
+    cleanups.push(() => sessions.close());
+    if (config.exitWhenIdle) {
+      // A per-run engine whose test run died before connecting must not live forever.
+      const unused = setTimeout(() => {
+        if (sessions.size === 0) idle();
+      }, IDLE_START_MS);
+      unused.unref();
+      cleanups.push(async () => clearTimeout(unused));
+    }
     const pidFile = new PidFile(path.join(config.stateDir, 'skiffd.pid'));
     await pidFile.write();
     cleanups.push(() => pidFile.remove());

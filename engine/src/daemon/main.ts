@@ -27,10 +27,12 @@ export async function runDaemon(argv: string[] = process.argv.slice(2)): Promise
   // A bug in one request must not take the engine (and every container) down with it.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   const { startEngine } = await import('./engine.js');
+  // Bound to the shutdown below once the signal handlers exist.
+  let onIdle = () => {};
   let engine: Awaited<ReturnType<typeof startEngine>>;
   try {
     const ephemeral = argv.includes('--ephemeral') || process.env.SKIFF_EPHEMERAL === '1';
-    engine = await startEngine(config, logger, { ephemeral });
+    engine = await startEngine(config, logger, { ephemeral, onIdle: () => onIdle() });
   } catch (err) {
     logger.fatal({ err }, 'engine failed to start');
     process.stderr.write(`skiffd: ${errorMessage(err)}\n(log: ${file})\n`);
@@ -39,7 +41,7 @@ export async function runDaemon(argv: string[] = process.argv.slice(2)): Promise
   }
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    const stop = (signal: NodeJS.Signals | 'idle') => {
       if (stopping) {
         logger.warn({ signal }, 'second signal: exiting without finishing the shutdown');
         process.exit(130);
@@ -61,6 +63,7 @@ export async function runDaemon(argv: string[] = process.argv.slice(2)): Promise
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    onIdle = () => stop('idle');
     process.on('SIGHUP', () => logger.info('SIGHUP ignored (no config reload)'));
   });
 }

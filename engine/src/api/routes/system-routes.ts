@@ -1,4 +1,4 @@
-import { Header } from '../../constants.js';
+import { ENGINE_VERSION, Header } from '../../constants.js';
 import type { ApiBackends } from '../api-backends.js';
 import type { HttpExchange } from '../http-exchange.js';
 import type { Router } from '../router.js';
@@ -7,6 +7,9 @@ import { toInfoWire, toVersionWire } from '../wire/system-mapper.js';
 /** Headers the docker CLI reads from `/_ping` besides the common ones (API version, OS type). */
 const PING_HEADERS = {
   [Header.BuilderVersion]: '1',
+  // core/SESSIONS.md: "this is skiffd" and "the session routes exist".
+  'Skiff-Version': ENGINE_VERSION,
+  'Skiff-Sessions': '1',
   Swarm: 'inactive',
   'Cache-Control': 'no-cache, no-store, must-revalidate',
   Pragma: 'no-cache',
