@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
-import { callServiceAction } from '@skiff/vitest/services';
+import { callServiceAction } from '@skiff/vitest';
 import { TestEnvironment as NodeEnvironment } from 'jest-environment-node';
 import { STATE_ENV, STATE_GLOBAL } from './constants.js';
 import type { RunState, TestGlobalState } from './run-state.js';

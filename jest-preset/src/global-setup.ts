@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '@jest/types';
-import { provisionServices } from '@skiff/vitest/services';
+import { provisionServices } from '@skiff/vitest';
 import { STATE_ENV } from './constants.js';
 import { findServicesConfig, loadServicesConfig } from './load-services-config.js';
 import { processState } from './process-state.js';

@@ -15,7 +15,7 @@ export type {
   ProvidedServices,
   RedisDatabaseInfo as RedisDatabase,
   SkiffRunContext,
-} from '@skiff/vitest/services';
+} from '@skiff/vitest';
 export type { SkiffServices } from './skiff-services.js';
 export {
   freshDatabase,

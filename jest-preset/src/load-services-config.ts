@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { defineServices, ServiceConfigError, type ServiceDefinitions } from '@skiff/vitest/services';
+import { defineServices, ServiceConfigError, type ServiceDefinitions } from '@skiff/vitest';
 import { CONFIG_FILES, CONFIG_OPTION } from './constants.js';
 
 /** The config file: `testEnvironmentOptions.skiffConfig`, else the first `skiff.config.*` in `rootDir`. */
@@ -38,7 +38,13 @@ export async function loadServicesConfig(file: string): Promise<ServiceDefinitio
   const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, { moduleCache: false });
   const loaded = (await jiti.import(file)) as { default?: unknown; services?: unknown };
-  const services = loaded.services ?? loaded.default;
+  // jiti answers `default` even for a module without one (its interop); only real exports count.
+  const exported = Object.keys(loaded);
+  const services = exported.includes('services')
+    ? loaded.services
+    : exported.includes('default')
+      ? loaded.default
+      : undefined;
   if (services === undefined) {
     throw new ServiceConfigError(
       `${file} exports no services: export default defineServices({ … }) or export const services = …`,

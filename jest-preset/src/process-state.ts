@@ -1,4 +1,4 @@
-import type { ProvisionedServices } from '@skiff/vitest/services';
+import type { ProvisionedServices } from '@skiff/vitest';
 import { PROCESS_SLOT } from './constants.js';
 
 export interface ProvisionedEntry {

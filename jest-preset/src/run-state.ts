@@ -1,4 +1,4 @@
-import type { SkiffRunContext } from '@skiff/vitest/services';
+import type { SkiffRunContext } from '@skiff/vitest';
 
 /** What the global setup writes for the test environment: plain JSON. */
 export interface RunState {

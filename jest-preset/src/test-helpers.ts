@@ -4,7 +4,7 @@ import {
   type RedisDatabaseInfo as RedisDatabase,
   ServicesUnavailableError,
   type SkiffRunContext,
-} from '@skiff/vitest/services';
+} from '@skiff/vitest';
 import { STATE_GLOBAL } from './constants.js';
 import type { TestGlobalState } from './run-state.js';
 import type { SkiffServices } from './skiff-services.js';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import {
   GenericContainer,
   type PortSpec,
@@ -179,23 +180,36 @@ function containerInfo(
  * remove it.
  */
 async function exitedEarly(started: StartedGenericContainer, image: string, cause: unknown): Promise<Error> {
-  const lines: string[] = [];
-  try {
-    const stream = await started.logs({ tail: 50 });
-    const timer = setTimeout(() => stream.destroy(), 2_000);
-    for await (const chunk of stream) lines.push(String(chunk));
-    clearTimeout(timer);
-  } catch {
-    // No logs to show.
-  }
+  const logs = (await lastLogs(started)).trimEnd();
   await started.stop().catch(() => undefined);
-  const logs = lines.join('').trimEnd();
   return new SkiffCoreError(
     'SKIFF_CONTAINER_START_FAILED',
     `container ${started.getName()} (${image}) exited before its ports were published` +
       (logs ? `\n--- last log lines ---\n${logs}\n--- end of logs ---` : '\n(the container wrote no logs)'),
     { cause },
   );
+}
+
+/**
+ * The container's last log lines, waiting at most `ms`. The timer is deliberately ref'd: the log
+ * request's socket is not, and without it a stream that never ends would let the process exit
+ * mid-start as if nothing were pending.
+ */
+async function lastLogs(started: StartedGenericContainer, ms = 2_000): Promise<string> {
+  const chunks: string[] = [];
+  let stream: Readable | undefined;
+  const read = (async () => {
+    stream = await started.logs({ tail: 50 });
+    for await (const chunk of stream) chunks.push(String(chunk));
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    read.catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+  stream?.destroy();
+  return chunks.join('');
 }
 
 async function execAction(

@@ -82,6 +82,22 @@ export class ProvisionedServices {
 export async function provisionServices(options: ProvisionOptions): Promise<ProvisionedServices> {
   const services = defineServices(options.services);
   planServices(services);
+  // Core unrefs its sockets and timers so they never keep a test process alive. While services
+  // start, something must: otherwise a request that never answers lets the runner's process exit
+  // with code 0 in the middle of its global setup — a silent, green-looking run. Held until the
+  // start settles, this makes core's startup deadlines fire instead.
+  const holdOpen = setInterval(() => undefined, 60_000);
+  try {
+    return await provision(options, services);
+  } finally {
+    clearInterval(holdOpen);
+  }
+}
+
+async function provision(
+  options: ProvisionOptions,
+  services: ServiceDefinitions,
+): Promise<ProvisionedServices> {
   const ownsRuntime = !options.runtime;
   const runtime = options.runtime ?? (await createRuntime(options.runtimeOptions ?? {}));
   const logger = options.logger ?? runtime.logger;
