@@ -130,6 +130,8 @@ export class PostgreSqlContainer extends GenericContainer {
     const userDataDir = env[Env.DataDir] !== undefined && env[Env.DataDir] !== WARM_DATA_DIR;
     const warm = this.warmStart && !userDataDir && !this.request.reuse;
     if (!warm) {
+      // A builder started warm before keeps the variable it set then: the image's default applies.
+      if (env[Env.DataDir] === WARM_DATA_DIR) delete env[Env.DataDir];
       if (!userDataDir) this.request.tmpfs[IMAGE_DATA_DIR] ??= 'rw,mode=0700';
       return this.wrap(await this.startWith(scripts), 'cold');
     }
