@@ -19,7 +19,7 @@ const project = path.join(here, 'fixtures/project');
 const jestBin = path.join(repo, 'node_modules/jest/bin/jest.js');
 
 interface Report {
-  skiff: { sessionId: string; engineHost: string; services: string[] };
+  skiff: { sessionId: string; sessionMode: string; engineHost: string; services: string[] };
   web?: { id: string };
   worker: string;
   skiffHost?: string;
@@ -119,6 +119,8 @@ describe('@skiff/jest preset', () => {
       const run = jest('single', [], { SKIFF_FIXTURE_HOLD: hold });
       const [report] = await run.waitForReports<Report>(1);
       const session = report?.skiff.sessionId ?? '';
+      // skiffd watches the session itself (core/SESSIONS.md): no reaper process is involved.
+      expect(report?.skiff.sessionMode).toBe('engine');
       expect((await engine.leftovers(session)).containers).toHaveLength(1);
       run.killGroup('SIGKILL');
       await run.exited;

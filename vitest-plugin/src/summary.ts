@@ -16,6 +16,7 @@ export function formatSummary(provisioned: ProvisionedServices, ms: number): str
   const lines = Object.entries(provisioned.infos).map(
     ([name, info]) => `  ${name.padEnd(12)} ${info.kind.padEnd(10)} ${where(info)}`,
   );
-  const engine = `${provisioned.context.engineKind} at ${provisioned.context.engineHost}`;
+  const { engineKind, engineHost, sessionMode } = provisioned.context;
+  const engine = `${engineKind} at ${engineHost} (cleanup: ${sessionMode === 'engine' ? 'engine session' : sessionMode})`;
   return [`[skiff] services ready in ${Math.round(ms)} ms on ${engine}`, ...lines].join('\n');
 }

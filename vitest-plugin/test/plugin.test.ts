@@ -15,7 +15,7 @@ const project = path.join(here, 'fixtures/project');
 const vitestBin = path.join(repo, 'node_modules/vitest/vitest.mjs');
 
 interface Report {
-  skiff: { sessionId: string; engineHost: string; broker: string; services: string[] };
+  skiff: { sessionId: string; sessionMode: string; engineHost: string; broker: string; services: string[] };
   web?: { id: string; ports: Record<string, number> };
   skiffHost?: string;
 }
@@ -116,6 +116,8 @@ describe('skiff() vitest plugin', () => {
       const run = vitest('single', ['run'], { SKIFF_FIXTURE_HOLD: hold });
       const [report] = await run.waitForReports<Report>(1);
       const session = report?.skiff.sessionId ?? '';
+      // skiffd watches the session itself (core/SESSIONS.md): no reaper process is involved.
+      expect(report?.skiff.sessionMode).toBe('engine');
       expect((await engine.leftovers(session)).containers).toHaveLength(1);
       run.killGroup('SIGKILL');
       expect((await run.exited).signal).toBe('SIGKILL');

@@ -11,6 +11,8 @@ export interface SkiffRunContext {
   engineHost: string;
   engineKind: string;
   sessionId: string;
+  /** Who removes the services if the runner dies: the engine's session protocol, or core's reaper process. */
+  sessionMode: 'engine' | 'reaper' | 'none';
   /** The unix socket of the broker that runs service actions (`createDatabase`, …) in the owner process. */
   broker: string;
   services: string[];
@@ -55,6 +57,7 @@ export class ProvisionedServices {
       engineHost: this.runtime.explanation.endpoint.replace(/ \(TLS\)$/, ''),
       engineKind: this.runtime.explanation.kind,
       sessionId: this.runtime.session.id,
+      sessionMode: this.runtime.session.mode,
       broker: this.broker.socketPath,
       services: this.started.names,
     };
