@@ -43,7 +43,8 @@ async function startEngine(mirror) {
   const env = {
     ...process.env,
     SKIFF_HOST: `unix://${socket}`,
-    SKIFF_ENGINE_NAME: `examples-${process.pid}`,
+    // One name: its state directory is reused, not piled up, run after run (--ephemeral empties it).
+    SKIFF_ENGINE_NAME: 'examples',
     SKIFF_REGISTRY_MIRRORS: mirror,
     SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'warn',
   };
