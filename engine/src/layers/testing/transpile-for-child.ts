@@ -1,13 +1,20 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ts from 'typescript';
 
 /**
  * Node 20 cannot run TypeScript, so a test that needs the real module in a child process (to
- * prove cross-process locking) transpiles `entry` and every relative import it reaches into
- * `outDir`, keeping the tree under `srcRoot`. Returns the path of the transpiled entry.
+ * prove cross-process locking) or a worker thread transpiles `entry` and every relative import it
+ * reaches into `outDir`, keeping the tree under `srcRoot`. Returns the path of the transpiled
+ * entry. With `nodeModules`, `outDir/node_modules` links to it so bare imports (tar-stream)
+ * resolve from the transpiled tree.
  */
-export async function transpileForChild(entry: string, srcRoot: string, outDir: string): Promise<string> {
+export async function transpileForChild(
+  entry: string,
+  srcRoot: string,
+  outDir: string,
+  options: { nodeModules?: string } = {},
+): Promise<string> {
   const seen = new Set<string>();
   const visit = async (file: string): Promise<void> => {
     if (seen.has(file)) return;
@@ -25,6 +32,7 @@ export async function transpileForChild(entry: string, srcRoot: string, outDir: 
   };
   await visit(entry);
   await writeFile(path.join(outDir, 'package.json'), '{"type":"module"}');
+  if (options.nodeModules) await symlink(options.nodeModules, path.join(outDir, 'node_modules'));
   return path.join(outDir, path.relative(srcRoot, entry)).replace(/\.ts$/, '.js');
 }
 
