@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -113,7 +114,7 @@ describe('@skiff/jest preset', () => {
   });
 
   it('leaves nothing behind when jest is SIGKILLed mid-run', async () => {
-    const hold = path.join(project, `.hold-${process.pid}`);
+    const hold = path.join(os.tmpdir(), `skiff-runner-hold-${process.pid}`);
     execFileSync('touch', [hold]);
     try {
       const run = jest('single', [], { SKIFF_FIXTURE_HOLD: hold });

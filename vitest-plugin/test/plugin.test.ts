@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -110,7 +111,7 @@ describe('skiff() vitest plugin', () => {
   });
 
   it('leaves nothing behind when the vitest process is SIGKILLed mid-run', async () => {
-    const hold = path.join(project, `.hold-${process.pid}`);
+    const hold = path.join(os.tmpdir(), `skiff-runner-hold-${process.pid}`);
     execFileSync('touch', [hold]);
     try {
       const run = vitest('single', ['run'], { SKIFF_FIXTURE_HOLD: hold });
