@@ -187,7 +187,12 @@ class LocalWriter implements ContentWriter {
       writev: (chunks, cb) => {
         this.append(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
       },
-      final: (cb) => cb(),
+      // Every byte is in: start flushing now, while the caller finishes whatever else it does
+      // before commit (the pull's unpacker still writing the snapshot).
+      final: (cb) => {
+        this.startSync();
+        cb();
+      },
       // A finished stream is destroyed automatically: its descriptor stays open for commit's
       // datasync. An errored one closes it (commit or abort still follow).
       destroy: (err, cb) => {
@@ -214,18 +219,22 @@ class LocalWriter implements ContentWriter {
     this.written += n;
     await this.fh.writev(chunks);
     this.unsynced += n;
-    if (this.unsynced >= SYNC_EVERY && !this.syncing) {
-      // Starts the disk writes while the download goes on; failures surface at commit's datasync.
-      this.unsynced = 0;
-      this.syncing = this.fh.datasync().then(
-        () => {
-          this.syncing = undefined;
-        },
-        () => {
-          this.syncing = undefined;
-        },
-      );
-    }
+    // Starts the disk writes while the download goes on.
+    if (this.unsynced >= SYNC_EVERY) this.startSync();
+  }
+
+  /** A datasync in the background (one at a time); failures surface at commit's own datasync. */
+  private startSync(): void {
+    if (this.syncing || this.closed) return;
+    this.unsynced = 0;
+    this.syncing = this.fh.datasync().then(
+      () => {
+        this.syncing = undefined;
+      },
+      () => {
+        this.syncing = undefined;
+      },
+    );
   }
 
   private close(): Promise<void> {

@@ -44,6 +44,8 @@ export interface PullDeps {
   hostPlatform: Platform;
   now: () => number;
   endpointsFor(domain: string): RegistryEndpoint[];
+  /** Told how many layers are about to be fetched, before the first request (warms up unpack workers). */
+  prepareUnpack?(layers: number): void;
   session(
     endpoint: RegistryEndpoint,
     subject: string,
@@ -123,6 +125,7 @@ export class ImagePuller {
       },
       image,
     );
+    this.deps.prepareUnpack?.(Math.min(jobs.length, this.deps.concurrency));
     for (const job of jobs) progress.layer(shortId(job.desc.digest), 'Pulling fs layer');
     const layers = await mapLimit(jobs, this.deps.concurrency, (job) => puller.pull(job));
     // Manifests are kept (exact bytes) so a push or save can reproduce the same digests.

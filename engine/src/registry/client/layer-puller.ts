@@ -41,14 +41,10 @@ export interface LayerJob {
 }
 
 /**
- * Writes every chunk to a content writer as it passes on to the unpacker, counting bytes. Writes
- * to the ingest are coalesced into ~1 MiB buffers: per-write overhead, not bytes, dominated the
- * profile of a loopback pull with the socket's 64 KiB chunks.
+ * Writes every chunk to a content writer as it passes on to the unpacker, counting bytes. The
+ * writer batches what queues up into one writev, so chunks go to it as they come.
  */
 class Tee extends Transform {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-
   constructor(
     private readonly sink: Writable,
     private readonly onBytes: (n: number) => void,
@@ -59,38 +55,21 @@ class Tee extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.onBytes(chunk.length);
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes < 1 << 20) {
-      cb(null, chunk);
-      return;
-    }
-    if (this.flushPending()) cb(null, chunk);
+    if (this.sink.write(chunk)) cb(null, chunk);
     else this.sink.once('drain', () => cb(null, chunk));
   }
 
   override _flush(cb: TransformCallback): void {
-    this.flushPending();
     this.sink.end(() => cb());
   }
 
   /** After a broken connection: lands what arrived in the ingest so a resume starts after it. */
   async settle(): Promise<void> {
     if (this.sink.destroyed) return;
-    this.flushPending();
     await new Promise<void>((resolve) => {
       this.sink.once('error', () => resolve());
       this.sink.end(() => resolve());
     });
-  }
-
-  private flushPending(): boolean {
-    if (this.pendingBytes === 0) return true;
-    const data =
-      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    return this.sink.write(data);
   }
 }
 
@@ -252,11 +231,13 @@ export class LayerPuller {
     // Whichever side fails first stops the other, so neither waits on a stalled stream.
     unpack.catch((err: unknown) => tee.destroy(err instanceof Error ? err : new Error(String(err))));
     const [copied, unpacked] = await Promise.allSettled([copy, unpack]);
+    // The unpacker's error names the cause: a broken download reaches it as the source's error,
+    // while the copy of a download the unpacker refused only sees its stream cut short.
     const failure =
-      copied.status === 'rejected'
-        ? copied.reason
-        : unpacked.status === 'rejected'
-          ? unpacked.reason
+      unpacked.status === 'rejected'
+        ? unpacked.reason
+        : copied.status === 'rejected'
+          ? copied.reason
           : undefined;
     if (failure !== undefined || unpacked.status !== 'fulfilled') {
       tee.destroy();

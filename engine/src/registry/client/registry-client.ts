@@ -5,6 +5,7 @@ import { hostPlatform, type Platform } from '../../images/image-config.js';
 import type { ImageRecord } from '../../images/image-record.js';
 import type { ProgressSink, RegistryAuth } from '../../images/image-service.js';
 import type { ImageStore } from '../../images/image-store.js';
+import { WorkerLayerUnpacker } from '../../layers/worker-layer-unpacker.js';
 import type { Snapshotter } from '../../snapshots/snapshotter.js';
 import type { UploadMode } from './blob-pusher.js';
 import { DockerConfigCredentials, defaultDockerConfigPath } from './docker-config-credentials.js';
@@ -20,8 +21,12 @@ export interface RegistryClientOptions {
   content: ContentStore;
   snapshotter: Snapshotter;
   images: ImageStore;
-  /** `unpackLayer` from `layers/unpack-layer.ts`. */
-  unpackLayer: LayerUnpacker;
+  /**
+   * How layers are unpacked: `unpackLayer` from `layers/unpack-layer.ts` runs on this thread.
+   * Default: a WorkerLayerUnpacker owned (and closed) by the client, which unpacks each layer in a
+   * worker thread so that decompression, hashing and file writes of several layers use several cores.
+   */
+  unpackLayer?: LayerUnpacker;
   logger: Logger;
   /** `SKIFF_REGISTRY_MIRRORS`: tried in order for docker.io images before Docker Hub. */
   registryMirrors?: readonly string[];
@@ -65,6 +70,7 @@ export class RegistryClient {
   private readonly state: TransportState;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
+  private readonly workerUnpacker: WorkerLayerUnpacker | undefined;
   private readonly puller: ImagePuller;
   private readonly pusher: ImagePusher;
   private readonly logger: Logger;
@@ -88,6 +94,7 @@ export class RegistryClient {
       options.dispatcher ??
       new Agent({ connections: 16, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.workerUnpacker = options.unpackLayer ? undefined : new WorkerLayerUnpacker();
     const concurrency = options.concurrency ?? 3;
     const session = (endpoint: RegistryEndpoint, subject: string, auth: RegistryAuth | undefined) =>
       this.session(endpoint, subject, auth);
@@ -95,13 +102,14 @@ export class RegistryClient {
       content: options.content,
       snapshotter: options.snapshotter,
       images: options.images,
-      unpack: options.unpackLayer,
+      unpack: options.unpackLayer ?? (this.workerUnpacker as WorkerLayerUnpacker).unpack,
       logger: this.logger,
       retry: this.retry,
       concurrency,
       hostPlatform: options.platform ?? hostPlatform(),
       now,
       endpointsFor: (domain) => this.endpoints.forPull(domain),
+      prepareUnpack: (layers) => this.workerUnpacker?.prewarm(layers),
       session,
     });
     this.pusher = new ImagePusher({
@@ -149,6 +157,7 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
+    await this.workerUnpacker?.close();
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 }
