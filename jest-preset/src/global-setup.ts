@@ -5,11 +5,11 @@
  * inherit through the environment. In watch mode jest calls this before every run: the services
  * started by the first run are reused.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '@jest/types';
-import { provisionServices } from '@skiff/vitest';
+import { createRunDir, provisionServices } from '@skiff/vitest';
 import { STATE_ENV } from './constants.js';
 import { findServicesConfig, loadServicesConfig } from './load-services-config.js';
 import { processState } from './process-state.js';
@@ -25,9 +25,12 @@ export default async function globalSetup(
   if (!entry) {
     const services = await loadServicesConfig(configFile);
     const provisioned = await provisionServices({ services, root: path.dirname(configFile) });
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'skiff-jest-'));
+    const dir = await createRunDir('skiff-jest');
     entry = { provisioned, stateFile: path.join(dir, 'state.json'), dir };
     state.set(configFile, entry);
+    // In watch mode the teardown keeps everything; the session removes the services when jest
+    // exits, and this removes the state file.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const run: RunState = { context: provisioned.context, services: provisioned.infos };
     await writeFile(entry.stateFile, JSON.stringify(run), { mode: 0o600 });
   }

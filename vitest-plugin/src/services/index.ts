@@ -31,6 +31,7 @@ export {
   type RedisServiceOptions,
   redis,
 } from './redis-service.js';
+export { createRunDir } from './run-dir.js';
 export { ServiceBroker } from './service-broker.js';
 export {
   isServiceDefinition,

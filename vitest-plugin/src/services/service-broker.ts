@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { errorMessage, type Logger } from '@skiff/core';
+import { createRunDir } from './run-dir.js';
 import type { StartedServices } from './start-services.js';
 
 const MAX_BODY = 1 << 20;
@@ -28,7 +28,7 @@ export class ServiceBroker {
   ) {}
 
   static async listen(services: StartedServices, logger: Logger): Promise<ServiceBroker> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'skiff-services-'));
+    const dir = await createRunDir('skiff-services');
     const socketPath = path.join(dir, 'broker.sock');
     const server = http.createServer((req, res) => {
       void handle(services, logger, req, res);
