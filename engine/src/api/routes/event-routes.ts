@@ -43,17 +43,20 @@ export function registerEventRoutes(router: Router, { events }: ApiBackends): vo
       }
       const onAbort = () => wake?.();
       ex.signal.addEventListener('abort', onAbort, { once: true });
-      const untilTimer =
-        until === undefined
-          ? undefined
-          : setTimeout(() => wake?.(), Math.max(0, untilNano / 1e6 - Date.now()));
       try {
         while (!ex.signal.aborted && Date.now() * 1e6 < untilNano) {
           const e = queue.shift();
           if (!e) {
+            // Sleep until an event arrives, the client leaves, or `until` passes. The timer is
+            // re-armed on every wait and rounded up: timers may fire a fraction of a ms early.
+            let timer: NodeJS.Timeout | undefined;
             await new Promise<void>((resolve) => {
               wake = resolve;
+              if (Number.isFinite(untilNano)) {
+                timer = setTimeout(resolve, Math.max(0, Math.ceil(untilNano / 1e6 - Date.now()) + 1));
+              }
             });
+            clearTimeout(timer);
             wake = undefined;
             continue;
           }
@@ -62,7 +65,6 @@ export function registerEventRoutes(router: Router, { events }: ApiBackends): vo
           if (!(await send(e))) return;
         }
       } finally {
-        if (untilTimer) clearTimeout(untilTimer);
         ex.signal.removeEventListener('abort', onAbort);
       }
       out.end();
