@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import path from 'node:path';
@@ -102,12 +102,29 @@ export class SkiffdHarness {
     return exited;
   }
 
+  /**
+   * Stops the daemon gracefully (it is ephemeral: containers and networks go with it), SIGKILL only
+   * if it hangs; then unmounts anything still under the base (a test that failed half-way) and
+   * removes the directory.
+   */
   async cleanup(): Promise<void> {
-    if (this.daemon && this.daemon.exitCode === null) {
-      this.daemon.kill('SIGKILL');
-      await new Promise((r) => this.daemon?.once('exit', r));
+    const daemon = this.daemon;
+    if (daemon && daemon.exitCode === null) {
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGTERM');
+      const timer = setTimeout(() => daemon.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
     }
-    if (this.base) await rm(this.base, { recursive: true, force: true });
+    if (!this.base) return;
+    const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+    const mounts = mountinfo
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((m) => m.startsWith(`${this.base}/`))
+      .reverse();
+    for (const m of mounts) await new Promise((r) => execFile('umount', ['-l', m], r));
+    await rm(this.base, { recursive: true, force: true });
   }
 
   /** Runs the real `skiff` CLI as a process. */
