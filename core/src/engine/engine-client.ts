@@ -184,13 +184,16 @@ export class EngineClient {
           ? { socketPath: endpoint.socketPath }
           : { host: endpoint.host, port: endpoint.port, ...(endpoint.tls ?? {}) }),
       });
-      req.on('socket', (socket) => socket.unref());
       req.on('error', (err) =>
         reject(new EngineUnavailableError(`follow ${path} on ${formatEndpoint(endpoint)}: ${err.message}`)),
       );
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
+          // A followed stream (logs, events, the session keepalive) must not keep the process
+          // alive; the wait for its response headers must, or a script whose only pending work is
+          // this request exits before it is answered.
+          res.socket.unref();
           resolve(res);
           return;
         }
