@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +109,32 @@ describe('skiff() vitest plugin', () => {
     expect(code).not.toBe(0);
     expect(run.output()).toContain(message);
     expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+  });
+
+  it('refuses a service declared twice (two skiff() plugins), before anything starts', async () => {
+    const run = vitest('single', ['run'], { SKIFF_FIXTURE_TWICE: '1' });
+    const { code } = await run.exited;
+    expect(code).not.toBe(0);
+    expect(run.output()).toContain('service "web" is declared twice');
+    expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+  });
+
+  it('refuses a fixed host port that is already taken, before anything starts', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const run = vitest('fixedport', ['run'], {
+        SKIFF_FIXTURE_CHECKS: 'failing',
+        SKIFF_FIXTURE_PORT: String(port),
+      });
+      const { code } = await run.exited;
+      expect(code).not.toBe(0);
+      expect(run.output()).toContain(`host port ${port} (service "web") is already in use on this machine`);
+      expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it('leaves nothing behind when the vitest process is SIGKILLed mid-run', async () => {
