@@ -1,15 +1,24 @@
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@skiff/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectImage, listImages, removeImage } from '../../../core/src/engine/images-api.js';
 import { startTestEngine, type TestEngine } from '../../../core/test/engine.js';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 let engine: TestEngine;
 // Every test uses settings no other run uses, so it sees its own warm images only.
 const run = randomBytes(4).toString('hex');
 
 beforeAll(async () => {
+  // The worker processes run the built packages.
+  execFileSync('npx', ['tsc', '-b', 'modules/postgres'], {
+    cwd: path.resolve(here, '../../..'),
+    stdio: 'inherit',
+  });
   engine = await startTestEngine();
 });
 
@@ -121,6 +130,25 @@ describe('PostgreSqlContainer warm starts', () => {
       await Promise.all(started.map((c) => c.stop()));
     }
     expect(await warmImagesFor('parallel')).toHaveLength(1);
+  });
+
+  it('initialises once when worker processes start the same new configuration at once', async () => {
+    const worker = () =>
+      new Promise<{ startMode: string; rows: unknown[] }>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [path.join(here, 'fixtures/warm-child.mjs'), `processes-${run}`],
+          { env: { ...process.env, ...engine.env }, timeout: 120_000 },
+          (err, stdout, stderr) =>
+            err
+              ? reject(new Error(`worker failed (${String(err.code ?? err.signal)}): ${stdout}\n${stderr}`))
+              : resolve(JSON.parse(stdout)),
+        );
+      });
+    const results = await Promise.all([worker(), worker(), worker()]);
+    expect(results.map((r) => r.startMode).sort()).toEqual(['cold', 'warm', 'warm']);
+    for (const r of results) expect(r.rows).toEqual([{ v: 'from the init script' }]);
+    expect(await warmImagesFor('processes')).toHaveLength(1);
   });
 
   it('keeps the data directory on tmpfs when warm starts are off', async () => {
