@@ -4,15 +4,19 @@ import { defineConfig } from 'vitest/config';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests import workspace packages from source, so the fast loop never waits for `tsc -b`.
-const alias = {
-  '@skiff/net': here('./net/src/index.ts'),
-  '@skiff/engine': here('./engine/src/index.ts'),
-  '@skiff/core': here('./core/src/index.ts'),
-  '@skiff/postgres': here('./modules/postgres/src/index.ts'),
-  '@skiff/redis': here('./modules/redis/src/index.ts'),
-  '@skiff/vitest': here('./vitest-plugin/src/index.ts'),
-  '@skiff/jest': here('./jest-preset/src/index.ts'),
-};
+const alias = [
+  // Subpath exports (`@skiff/vitest/services`) resolve to the folder's index in source.
+  { find: /^@skiff\/vitest\/(.+)$/, replacement: here('./vitest-plugin/src/$1/index.ts') },
+  ...Object.entries({
+    '@skiff/net': here('./net/src/index.ts'),
+    '@skiff/engine': here('./engine/src/index.ts'),
+    '@skiff/core': here('./core/src/index.ts'),
+    '@skiff/postgres': here('./modules/postgres/src/index.ts'),
+    '@skiff/redis': here('./modules/redis/src/index.ts'),
+    '@skiff/vitest': here('./vitest-plugin/src/index.ts'),
+    '@skiff/jest': here('./jest-preset/src/index.ts'),
+  }).map(([find, replacement]) => ({ find, replacement })),
+];
 
 export default defineConfig({
   resolve: { alias },
