@@ -18,6 +18,10 @@ export function commonHeaders(): HeaderList {
   };
 }
 
+/** How long, and how much, a refused (413) body is read and discarded before the connection is cut. */
+export const LINGER_MS = 2000;
+export const LINGER_MAX_BYTES = 64 * 1024 * 1024;
+
 /** Default cap on JSON request bodies. Archive, import and load bodies are streamed and not capped. */
 export const DEFAULT_JSON_LIMIT = 4 * 1024 * 1024;
 
@@ -110,9 +114,28 @@ export class HttpExchange {
       return;
     }
     const body = Buffer.from(JSON.stringify(errorBody(err)));
-    // After a refused body (413) the rest of it is not worth reading: close instead of draining.
-    const close: HeaderList = status === 413 ? { Connection: 'close' } : {};
-    this.send(status, { 'Content-Type': 'application/json', ...close }, body);
+    if (status === 413) this.lingerAfterRefusedBody();
+    this.send(status, { 'Content-Type': 'application/json' }, body);
+  }
+
+  /**
+   * After a 413 the client is usually still sending. Closing at once makes it see a reset instead
+   * of the answer; draining forever lets it stream without end. Like a lingering close: discard
+   * what it sends for a while (and up to a cap), then cut the connection.
+   */
+  private lingerAfterRefusedBody(): void {
+    if (this.target.kind !== 'response' || this.req.complete) return;
+    const socket = this.req.socket;
+    let discarded = 0;
+    const cut = setTimeout(() => socket.destroy(), LINGER_MS);
+    cut.unref();
+    this.req.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > LINGER_MAX_BYTES) socket.destroy();
+    });
+    this.req.once('end', () => clearTimeout(cut));
+    this.req.once('close', () => clearTimeout(cut));
+    this.req.resume();
   }
 
   /** A complete response with optional extra headers. HEAD requests get the headers only. */
