@@ -45,8 +45,12 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   const htpasswd = options.htpasswd ? await Htpasswd.load(options.htpasswd) : undefined;
   const handler = new RegistryRequestHandler(storage, uploads, logger, htpasswd);
   // Large layers take longer than Node's default 5-minute request timeout on slow links.
+  // 1 MiB stream buffers instead of 16 KiB: a blob GET then reads the next 1 MiB of the file
+  // while the last one drains to the socket, and an upload keeps arriving while its previous
+  // bytes are hashed and written (loopback bench: best pull 289-314 -> 400-457 MiB/s, push
+  // 305-320 -> 334-369 MiB/s).
   const server = createServer(
-    { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 30_000 },
+    { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 30_000, highWaterMark: 1 << 20 },
     handler.handle,
   );
   await new Promise<void>((resolve, reject) => {
