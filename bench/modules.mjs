@@ -176,16 +176,21 @@ async function benchSkiff(host) {
     try {
       await pgc.snapshot();
       const creates = [];
+      const usable = [];
       const drops = [];
       for (let i = 0; i < RUNS * 2; i++) {
+        // One test: a fresh database, a connection and a first query on it, then the drop.
         const t1 = performance.now();
         const db = await pgc.createDatabase();
         creates.push(performance.now() - t1);
+        await selectOne(db.config);
+        usable.push(performance.now() - t1);
         const t2 = performance.now();
         await db.drop();
         drops.push(performance.now() - t2);
       }
       rows.freshDb = median(creates);
+      rows.freshDbUsable = median(usable);
       rows.dropDb = median(drops);
     } finally {
       await pgc.stop();
@@ -296,6 +301,7 @@ async function main() {
   row('postgres first start + warm image commit', skiff.pgFirst, undefined, 'once per image+config');
   row('postgres warm start → SELECT 1', skiff.pgWarm.start, undefined, '≤ 150 ms');
   row('postgres createDatabase() (from snapshot)', skiff.freshDb, undefined, '≤ 20 ms');
+  row('  … and connected, first query answered', skiff.freshDbUsable, undefined, '');
   row('postgres FreshDatabase.drop()', skiff.dropDb, undefined, '');
   row('postgres stop()', median([skiff.pgWarm.stop, skiff.pgCold.stop]), tc?.pgCold.stop, '≤ 50 ms');
   console.log('');

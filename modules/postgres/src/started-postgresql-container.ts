@@ -5,6 +5,7 @@ import { connectionUri, type PostgresConnectionConfig } from './connection-uri.j
 import { DEFAULT_SNAPSHOT_NAME, POSTGRES_PORT, SqlState } from './constants.js';
 import { PostgresSnapshotNotFoundError, PostgresTemplateInUseError, PsqlError } from './errors.js';
 import { FreshDatabase } from './fresh-database.js';
+import { SpareDatabases } from './spare-databases.js';
 import { quoteIdent } from './sql-identifiers.js';
 
 /**
@@ -29,6 +30,10 @@ export interface PsqlOptions {
   flags?: string[];
 }
 
+function freshName(): string {
+  return `test_${randomBytes(6).toString('hex')}`;
+}
+
 function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
@@ -42,6 +47,9 @@ export class StartedPostgreSqlContainer extends AbstractStartedContainer {
   private snapshotName = DEFAULT_SNAPSHOT_NAME;
   private lastSnapshot: string | undefined;
   private readonly admin: AdminConnection;
+  private readonly spares: SpareDatabases;
+  /** Snapshots this handle took: their spares can be cloned ahead. */
+  private readonly snapshots = new Set<string>();
   private versionNum: Promise<number> | undefined;
 
   constructor(
@@ -53,6 +61,11 @@ export class StartedPostgreSqlContainer extends AbstractStartedContainer {
   ) {
     super(startedContainer);
     this.admin = new AdminConnection(() => this.getConnectionConfig(this.maintenanceDatabase()));
+    this.spares = new SpareDatabases(
+      (name, template) => this.clone(name, template),
+      (name) => this.dropDatabaseNamed(name),
+      freshName,
+    );
   }
 
   getPort(): number {
@@ -101,10 +114,14 @@ export class StartedPostgreSqlContainer extends AbstractStartedContainer {
   async snapshot(name = this.snapshotName): Promise<void> {
     this.checkSnapshotName(name);
     const snap = quoteIdent(name);
+    this.snapshots.delete(name);
+    await this.spares.discard(name);
     await this.dropDatabaseNamed(name);
     await this.clone(name, this.database);
     await this.admin.query(`ALTER DATABASE ${snap} WITH is_template = true`);
     this.lastSnapshot = name;
+    this.snapshots.add(name);
+    this.spares.refill(name);
   }
 
   /**
@@ -123,11 +140,23 @@ export class StartedPostgreSqlContainer extends AbstractStartedContainer {
    * test or one test file. Drop it with `drop()` (or `await using`).
    */
   async createDatabase(options: CreateDatabaseOptions = {}): Promise<FreshDatabase> {
-    const name = options.name ?? `test_${randomBytes(6).toString('hex')}`;
     const template = options.template ?? this.lastSnapshot ?? this.database;
-    if (name === template)
-      throw new InvalidArgumentError(`database ${JSON.stringify(name)} cannot be its own template`);
-    await this.clone(name, template);
+    if (options.name === template)
+      throw new InvalidArgumentError(`database ${JSON.stringify(options.name)} cannot be its own template`);
+    let name: string | undefined;
+    if (this.snapshots.has(template)) {
+      // A snapshot's spare was cloned ahead: hand it out (renamed if a name was asked for).
+      const spare = await this.spares.take(template);
+      this.spares.refill(template);
+      if (spare && options.name && options.name !== spare) {
+        await this.admin.query(`ALTER DATABASE ${quoteIdent(spare)} RENAME TO ${quoteIdent(options.name)}`);
+      }
+      if (spare) name = options.name ?? spare;
+    }
+    if (name === undefined) {
+      name = options.name ?? freshName();
+      await this.clone(name, template);
+    }
     return new FreshDatabase(name, this.getConnectionConfig(name), (n) => this.dropDatabaseNamed(n));
   }
 
@@ -233,6 +262,7 @@ export class StartedPostgreSqlContainer extends AbstractStartedContainer {
   }
 
   private async dropDatabaseNamed(name: string): Promise<void> {
+    if (this.snapshots.delete(name)) await this.spares.discard(name);
     const ident = quoteIdent(name);
     // A template cannot be dropped; clear the flag first (on a missing database that fails: fine).
     await this.admin.query(`ALTER DATABASE ${ident} WITH is_template = false`).catch((err: unknown) => {

@@ -180,6 +180,21 @@ describe('PostgreSqlContainer', () => {
       expect(left).toEqual([]);
     });
 
+    it('hands out databases cloned ahead from the snapshot, named as asked, to concurrent callers', async () => {
+      await pgc.snapshot();
+      const dbs = await Promise.all([
+        pgc.createDatabase({ name: 'asked_for' }),
+        pgc.createDatabase(),
+        pgc.createDatabase(),
+      ]);
+      expect(new Set(dbs.map((d) => d.name)).size).toBe(3);
+      expect(dbs[0]?.name).toBe('asked_for');
+      for (const db of dbs) {
+        expect(await query(db.uri, 'SELECT name FROM items')).toEqual([{ name: 'kept' }]);
+        await db.drop();
+      }
+    });
+
     it('clones any template by name, and names the database it creates', async () => {
       await using db = await pgc.createDatabase({ name: 'by_name', template: 'template1' });
       expect(db.name).toBe('by_name');
