@@ -122,14 +122,19 @@ export async function openDirectoryContext(
   const rel = dockerfilePath ? path.relative(root, dockerfilePath).split(path.sep).join('/') : '';
   const hidden = new Set(hiddenBuildFiles(ignoreText, rel === '' || rel.startsWith('..') ? '\0' : rel));
   const statSession = options.statCache?.session();
+  const filtered = filter.patterns.length > 0 || hidden.size > 0;
   const tree = new DirectorySource(root, {
     label: 'build context',
     linkScope: 'context',
-    filter: {
-      patterns: filter.patterns,
-      includes: (p) => !hidden.has(p) && filter.includes(p),
-      mustWalk: (p) => filter.mustWalk(p),
-    },
+    ...(filtered
+      ? {
+          filter: {
+            patterns: filter.patterns,
+            includes: (p: string) => !hidden.has(p) && filter.includes(p),
+            mustWalk: (p: string) => filter.mustWalk(p),
+          },
+        }
+      : {}),
     ...(statSession ? { statCache: statSession } : {}),
   });
   return {

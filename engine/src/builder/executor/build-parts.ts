@@ -62,7 +62,8 @@ export async function createBuildParts(deps: BuildPartsDeps): Promise<BuildParts
   });
   const removed = await rootfs.reconcile(new Set());
   if (removed.length > 0) logger.info({ count: removed.length }, 'removed leftover build roots');
-  for (const sub of ['bundles', 'downloads']) await rm(path.join(scratchDir, sub), { recursive: true, force: true });
+  for (const sub of ['bundles', 'downloads'])
+    await rm(path.join(scratchDir, sub), { recursive: true, force: true });
   const spoolDir = path.join(deps.config.root, 'tmp', 'build');
   for (const name of await readdir(spoolDir).catch(() => [] as string[])) {
     const pid = Number(name.slice(SPOOL_PREFIX.length).split('-')[0]);
