@@ -5,14 +5,15 @@
 // MiB/s, second pull ≤ 20 ms.
 //
 // Needs the compiled engine: run `npx tsc -b` first.
-// Usage: node bench/registry.mjs [--dir DIR] [--in-process] [--inline] [--profile FILE.cpuprofile]
+// Usage: node bench/registry.mjs [--dir DIR] [--in-process] [--inline] [--compression gzip|zstd|none]
+//          [--profile FILE.cpuprofile]
 // (DIR: where the stores live, default the OS temp dir)
 //
 // The machine is shared: besides wall time, each phase reports the CPU time the client process
 // (all its threads) and the registry process spent, which varies much less with the load.
 // `pull` is the first pull of a fresh process (cold code, unpack workers started for it);
 // `warmPull` pulls the image again after removing it, in the same process, as a running engine would.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,23 @@ const { silentLogger } = await load('logger.js');
 
 const MiB = 1 << 20;
 const dirArg = process.argv.indexOf('--dir');
+const compressionArg = process.argv.indexOf('--compression');
+const compression = compressionArg > 0 ? process.argv[compressionArg + 1] : 'gzip';
+const LAYER_MEDIA_TYPE = {
+  gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+  none: 'application/vnd.oci.image.layer.v1.tar',
+};
+if (!LAYER_MEDIA_TYPE[compression]) throw new Error(`--compression: gzip, zstd or none, not ${compression}`);
+
+/** A layer blob as registries hold them: gzip -1 (fast, as the bench needs), zstd -3 (its default) or the tar. */
+function compress(tar) {
+  if (compression === 'gzip') return gzipSync(tar, { level: 1 });
+  if (compression === 'none') return tar;
+  const out = spawnSync('zstd', ['-q', '-c', '-3'], { input: tar, maxBuffer: 1 << 30 });
+  if (out.status !== 0) throw new Error(`zstd failed: ${out.stderr}`);
+  return out.stdout;
+}
 const base = await mkdtemp(
   path.join(dirArg > 0 ? process.argv[dirArg + 1] : tmpdir(), 'skiff-bench-registry-'),
 );
@@ -223,7 +241,7 @@ async function buildImage(url) {
     await tarOf('random.bin', randomBytes(96 * MiB)),
     await tarOf('text.txt', compressible(64 * MiB)),
   ];
-  const blobs = tars.map((t) => gzipSync(t, { level: 1 }));
+  const blobs = tars.map(compress);
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
@@ -243,7 +261,7 @@ async function buildImage(url) {
         size: config.length,
       },
       layers: blobs.map((b) => ({
-        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        mediaType: LAYER_MEDIA_TYPE[compression],
         digest: sha(b),
         size: b.length,
       })),
@@ -295,7 +313,12 @@ try {
 
   const fmt = (n) => n.toFixed(1);
   const results = {
-    image: { unpackedMiB: Number(fmt(unpacked)), compressedMiB: Number(fmt(compressed)), layers: 2 },
+    image: {
+      unpackedMiB: Number(fmt(unpacked)),
+      compressedMiB: Number(fmt(compressed)),
+      layers: 2,
+      compression,
+    },
     pull: {
       ms: Math.round(pullMs),
       unpackedMiBps: Number(fmt(unpacked / (pullMs / 1000))),

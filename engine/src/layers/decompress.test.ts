@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createDecompressor, detectCompression } from './decompress.js';
+import { createDecompressor, type DecompressorOptions, detectCompression } from './decompress.js';
 import { buildTar } from './testing/tar-fixture.js';
 
 /** Two zstd frames (made with `zstd -19`) of the tar built by `fixtureTar()`. */
@@ -21,11 +22,15 @@ function fixtureTar(): Promise<Buffer> {
 }
 
 /** Feeds `data` in `chunkSize` pieces (1-byte pieces exercise magic detection across chunks). */
-async function decompress(data: Buffer, chunkSize = 64 * 1024): Promise<Buffer> {
+async function decompress(
+  data: Buffer,
+  chunkSize = 64 * 1024,
+  options: DecompressorOptions = {},
+): Promise<Buffer> {
   const pieces: Buffer[] = [];
   for (let i = 0; i < data.length; i += chunkSize) pieces.push(data.subarray(i, i + chunkSize));
   const out: Buffer[] = [];
-  const d = createDecompressor();
+  const d = createDecompressor(options);
   await pipeline(Readable.from(pieces), d, async (src: AsyncIterable<Buffer>) => {
     for await (const c of src) out.push(c);
   });
@@ -62,27 +67,10 @@ describe('Decompressor', () => {
     expect(sha(await decompress(gz))).toBe(sha(tar));
   });
 
-  it('decompresses multi-frame zstd in small chunks', async () => {
-    const tar = await fixtureTar();
-    expect(sha(await decompress(ZSTD_TWO_FRAMES, 7))).toBe(sha(tar));
-    const d = createDecompressor();
-    await pipeline(Readable.from([ZSTD_TWO_FRAMES]), d, async (src: AsyncIterable<Buffer>) => {
-      for await (const _ of src);
-    });
-    expect(d.compression).toBe('zstd');
-  });
-
   it('rejects corrupt gzip with a message naming the format', async () => {
     const gz = gzipSync(Buffer.alloc(100_000, 1));
     gz.fill(0x55, 20, 60);
     await expect(decompress(gz)).rejects.toMatchObject({ code: 'SKIFF_INVALID_ARGUMENT', message: /gzip/ });
-  });
-
-  it('rejects truncated zstd', async () => {
-    await expect(decompress(ZSTD_TWO_FRAMES.subarray(0, 200))).rejects.toMatchObject({
-      code: 'SKIFF_INVALID_ARGUMENT',
-      message: /zstd/,
-    });
   });
 
   it('accepts an empty stream as an empty plain tar', async () => {
@@ -95,6 +83,50 @@ describe('Decompressor', () => {
     Readable.from([bomb]).pipe(d);
     await new Promise((r) => setTimeout(r, 200));
     // Nobody reads: the readable side stops near its high-water mark instead of inflating 64 MiB.
+    expect(d.readableLength).toBeLessThan(4 << 20);
+    d.destroy();
+  });
+});
+
+describe.each([
+  ['the zstd command', { zstdCommand: 'zstd' }],
+  ['fzstd', { zstdCommand: false }],
+  ['fzstd when the command is missing', { zstdCommand: '/nonexistent/zstd' }],
+] as const)('zstd through %s', (_name, options: DecompressorOptions) => {
+  it('decompresses multi-frame zstd in small chunks', async () => {
+    const tar = await fixtureTar();
+    expect(sha(await decompress(ZSTD_TWO_FRAMES, 7, options))).toBe(sha(tar));
+    const d = createDecompressor(options);
+    await pipeline(Readable.from([ZSTD_TWO_FRAMES]), d, async (src: AsyncIterable<Buffer>) => {
+      for await (const _ of src);
+    });
+    expect(d.compression).toBe('zstd');
+  });
+
+  it('rejects truncated zstd', async () => {
+    await expect(decompress(ZSTD_TWO_FRAMES.subarray(0, 200), 64 * 1024, options)).rejects.toMatchObject({
+      code: 'SKIFF_INVALID_ARGUMENT',
+      message: /zstd/,
+    });
+  });
+
+  it('rejects corrupt zstd naming the format', async () => {
+    const bad = Buffer.from(ZSTD_TWO_FRAMES);
+    bad.fill(0xa5, 12, 120);
+    await expect(decompress(bad, 64 * 1024, options)).rejects.toMatchObject({
+      code: 'SKIFF_INVALID_ARGUMENT',
+      message: /zstd data is corrupt/,
+    });
+  });
+});
+
+describe('zstd through the command', () => {
+  // fzstd, the fallback, decompresses each pushed chunk whole: only the command is bounded.
+  it('keeps memory bounded by honouring backpressure', async () => {
+    const big = spawnSync('zstd', ['-q', '-c', '-1'], { input: Buffer.alloc(64 << 20), maxBuffer: 1 << 30 });
+    const d = createDecompressor({ zstdCommand: 'zstd' });
+    Readable.from([big.stdout]).pipe(d);
+    await new Promise((r) => setTimeout(r, 300));
     expect(d.readableLength).toBeLessThan(4 << 20);
     d.destroy();
   });
