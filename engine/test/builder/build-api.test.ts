@@ -162,6 +162,27 @@ describe('POST /build', () => {
     expect(listing).toEqual(['app.txt']);
   });
 
+  it('copies subdirectories, globs and links of an uploaded context, and sees a changed file in a directory', async () => {
+    const files = (version: string) => ({
+      Dockerfile: 'FROM busybox\nCOPY src /app/src\nCOPY conf/*.ini /etc/app/\n',
+      'src/main.js': 'main',
+      'src/lib/util.js': version,
+      'conf/a.ini': 'a',
+      'conf/b.txt': 'b',
+    });
+    const first = await post('t=subdirs:1', await tarOf(files('v1')));
+    expect(first.status).toBe(200);
+    expect(await f.readImageFile('subdirs:1', 'app/src/lib/util.js')).toBe('v1');
+    expect(await f.readImageFile('subdirs:1', 'app/src/main.js')).toBe('main');
+    expect(await f.readImageFile('subdirs:1', 'etc/app/a.ini')).toBe('a');
+    expect(await f.readImageFile('subdirs:1', 'etc/app/b.txt')).toBeUndefined();
+    const same = await post('t=subdirs:1', await tarOf(files('v1')));
+    expect(same.stream.match(/Using cache/g)).toHaveLength(2);
+    const changed = await post('t=subdirs:1', await tarOf(files('v2')));
+    expect(changed.stream.match(/Using cache/g)).toBeNull();
+    expect(await f.readImageFile('subdirs:1', 'app/src/lib/util.js')).toBe('v2');
+  });
+
   it('answers bad requests with an HTTP error before streaming', async () => {
     const missing = await post('dockerfile=nope/Dockerfile', await tarOf(THREE_LINE));
     expect(missing.status).toBe(400);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,19 +176,9 @@ export class BuildFixture {
     });
   }
 
+  /** This engine's cgroup parent in every mounted hierarchy (crun creates `/skiff/<engine>/<id>`). */
   cgroupParents(): string[] {
-    return [
-      'memory',
-      'pids',
-      'cpu',
-      'cpuacct',
-      'devices',
-      'freezer',
-      'blkio',
-      'unified',
-      'hugetlb',
-      'systemd',
-    ].map((c) => path.join(CGROUP_ROOT, c, 'skiff', this.engineName));
+    return readdirSync(CGROUP_ROOT).map((c) => path.join(CGROUP_ROOT, c, 'skiff', this.engineName));
   }
 
   /** Runtime state, mounts, cgroups, scratch dirs and stray snapshot fills the builder left behind. */
@@ -209,7 +199,8 @@ export class BuildFixture {
     for (const e of await readdir(path.join(this.root, 'snapshots')).catch(() => [])) {
       if (e.startsWith('.tmp-') || e.startsWith('.trash-')) left.push(`snapshot fill ${e}`);
     }
-    for (const e of await readdir(path.join(this.root, 'tmp', 'build')).catch(() => [])) left.push(`spool ${e}`);
+    for (const e of await readdir(path.join(this.root, 'tmp', 'build')).catch(() => []))
+      left.push(`spool ${e}`);
     return left;
   }
 

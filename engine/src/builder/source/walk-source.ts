@@ -15,7 +15,7 @@ export async function* walkSource(tree: SourceTree, dir: string): AsyncGenerator
 }
 
 async function* walkBelow(tree: SourceTree, base: string, rel: string): AsyncGenerator<WalkedEntry> {
-  const abs = joinSource(base, rel);
+  const abs = rel === '' ? base : joinSource(base, rel);
   const names = await tree.readdir(abs);
   const entries = await Promise.all(names.map((n) => tree.lstat(joinSource(abs, n))));
   for (let i = 0; i < names.length; i++) {
