@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import {
+  type RunningRegistryServer,
+  startRegistryServer,
+} from '../../src/registry/server/start-registry-server.js';
 import { buildEngine, type CliResult, SkiffdHarness } from '../api/skiffd-harness.js';
 import { busyboxTar } from './build-fixture.js';
 
@@ -130,6 +136,96 @@ describe('skiff build and docker build against skiffd', () => {
     const failed = await docker(h, ['build', '.'], ctx);
     expect(failed.code).toBe(5);
     expect(failed.stderr).toContain("The command '/bin/sh -c exit 5' returned a non-zero code: 5");
+  });
+
+  it('pulls a missing FROM image from a registry, and with --pull takes the registry’s newer one', async () => {
+    const registry: RunningRegistryServer = await startRegistryServer({
+      addr: '127.0.0.1:0',
+      root: path.join(h.base, 'registry'),
+      logger: silentLogger(),
+    });
+    try {
+      const ref = `${registry.host}/skiff/base:1`;
+      expect((await h.skiff(['tag', 'busybox', ref])).code).toBe(0);
+      expect((await h.skiff(['push', ref])).code).toBe(0);
+      expect((await h.skiff(['rmi', ref])).code).toBe(0);
+      const ctx = await write(path.join(h.base, 'ctx-pull'), {
+        Dockerfile: `FROM ${ref}\nRUN test ! -e /v && echo pulled-base\n`,
+      });
+      const pulled = await h.skiff(['build', '-t', 'pulled:1', ctx]);
+      expect(pulled.stderr).toBe('');
+      expect(pulled.code).toBe(0);
+      expect(pulled.stdout).toContain('pulled-base');
+      expect(pulled.stdout).toMatch(/Status: |Pull complete|Already exists|Downloaded|Pulling/);
+
+      // A newer image goes to the registry under the same tag; locally the tag stays on the old one.
+      const newer = await write(path.join(h.base, 'ctx-newer'), {
+        Dockerfile: 'FROM busybox\nRUN echo v2 > /v\n',
+      });
+      expect((await h.skiff(['build', '-t', ref, newer])).code).toBe(0);
+      expect((await h.skiff(['push', ref])).code).toBe(0);
+      expect((await h.skiff(['tag', 'busybox', ref])).code).toBe(0);
+      const uses = await write(path.join(h.base, 'ctx-uses'), { Dockerfile: `FROM ${ref}\nRUN cat /v\n` });
+      const stale = await h.skiff(['build', uses]);
+      expect(stale.code).toBe(1);
+      const fresh = await h.skiff(['build', '--pull', '-t', 'fresh:1', uses]);
+      expect(fresh.code).toBe(0);
+      expect(fresh.stdout).toContain('v2\n');
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('ADDs a URL: downloaded, mode 600, mtime from Last-Modified, named after the URL, checksum verified', async () => {
+    const body = 'downloaded content\n';
+    const server: Server = createServer((req, res) => {
+      if (req.url === '/redirect') {
+        res.writeHead(302, { Location: '/files/tool.sh' });
+        res.end();
+        return;
+      }
+      if (req.url !== '/files/tool.sh') {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'Last-Modified': 'Wed, 21 Oct 2015 07:28:00 GMT', 'Content-Length': body.length });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const sha = (await import('node:crypto')).createHash('sha256').update(body).digest('hex');
+      const ctx = await write(path.join(h.base, 'ctx-url'), {
+        Dockerfile: [
+          'FROM busybox',
+          `ADD http://127.0.0.1:${port}/files/tool.sh /opt/`,
+          `ADD --checksum=sha256:${sha} http://127.0.0.1:${port}/redirect /opt/renamed.sh`,
+          'RUN stat -c "%a %Y %n" /opt/tool.sh /opt/renamed.sh && cat /opt/tool.sh',
+          '',
+        ].join('\n'),
+      });
+      const built = await h.skiff(['build', '--network', 'host', ctx]);
+      expect(built.stderr).toBe('');
+      expect(built.stdout).toContain(
+        '600 1445412480 /opt/tool.sh\n600 1445412480 /opt/renamed.sh\ndownloaded content\n',
+      );
+      const bad = await write(path.join(h.base, 'ctx-url-bad'), {
+        Dockerfile: `FROM busybox\nADD --checksum=sha256:${'0'.repeat(64)} http://127.0.0.1:${port}/files/tool.sh /x\n`,
+      });
+      const refused = await h.skiff(['build', bad]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `the checksum of http://127.0.0.1:${port}/files/tool.sh is sha256:${sha}, not sha256:${'0'.repeat(64)}`,
+      );
+      const missing = await write(path.join(h.base, 'ctx-url-404'), {
+        Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/nope /x\n`,
+      });
+      const notFound = await h.skiff(['build', missing]);
+      expect(notFound.stderr).toContain('the server answered HTTP 404');
+    } finally {
+      server.close();
+    }
   });
 
   it('leaves no build container, mount or scratch directory behind', async () => {
