@@ -171,7 +171,10 @@ try {
   for (let i = 0; ; i++) {
     const up = await new Promise((resolve) => {
       const s = connect(socketPath);
-      s.once("connect", () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (up) break;

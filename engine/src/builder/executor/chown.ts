@@ -1,4 +1,4 @@
-import { readUserDatabase, type UserDatabase } from '../../runtime/user-resolver.js';
+import type { UserDatabase } from '../../runtime/user-resolver.js';
 import type { Ownership } from './copy-writer.js';
 
 const MAX_ID = 2 ** 31 - 1;
@@ -48,12 +48,4 @@ export function resolveChownIn(db: UserDatabase, spec: string): Ownership {
     gid = group.gid;
   }
   return { uid, gid };
-}
-
-export async function resolveChown(rootfs: string, spec: string): Promise<Ownership> {
-  const plain = /^\d+(:\d+)?$/.test(spec);
-  return resolveChownIn(
-    plain ? { passwd: undefined, group: undefined } : await readUserDatabase(rootfs),
-    spec,
-  );
 }

@@ -34,7 +34,7 @@ export function scratchImage(platform: Platform): StageImage {
   };
 }
 
-/** A stage starting from an existing image; its triggers are taken out of the config (Docker does not pass them on). */
+/** A stage starting from an existing image (or an earlier stage's result). */
 export function imageStart(record: ImageRecord): StageImage {
   return { id: record.id, cacheParent: record.id, config: record.config, layers: record.layers };
 }

@@ -10,6 +10,7 @@ import type { ExitStatus, OciRuntime } from '../../runtime/oci-runtime.js';
 import { buildOciSpec, cgroupsPathFor, type HostFacts } from '../../runtime/oci-spec.js';
 import type { OciMount } from '../../runtime/oci-spec-types.js';
 import type { ResolvedUser } from '../../runtime/user-resolver.js';
+import { BuildCancelledError } from './build-errors.js';
 import type { BuildNetwork } from './build-types.js';
 
 export interface StepContainerDeps {
@@ -129,7 +130,7 @@ export async function runStepContainer(deps: StepContainerDeps, proc: StepProces
     oci.mounts.push(...extraMounts);
     if (deps.runtime.prepareSpec) oci = await deps.runtime.prepareSpec(oci);
     await writeBundle(bundle, oci);
-    if (proc.signal?.aborted) throw new InvalidArgumentError('the build was cancelled');
+    if (proc.signal?.aborted) throw new BuildCancelledError();
     const child = deps.runtime.run(proc.id, bundle, { stdin: false, tty: false });
     proc.signal?.addEventListener('abort', kill, { once: true });
     const streams = [child.stdout, child.stderr].filter((s) => s !== null);
