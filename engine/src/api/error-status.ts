@@ -7,10 +7,40 @@ import {
   NotModifiedError,
   RegistryError,
   RuntimeError,
+  SkiffError,
   UnauthorizedError,
   UnsafeArchiveError,
 } from '../errors.js';
+import { RegistryErrorCode } from '../registry/registry-constants.js';
 import { PayloadTooLargeError, RouteNotFoundError, UnsupportedApiVersionError } from './api-errors.js';
+
+/**
+ * Statuses for errors known by their stable `code` alone: the registry client's codes (one
+ * `RegistryError` class, many causes) and errors of parts the API does not otherwise import
+ * (builder, user resolution, path resolution). moby's `errdefs` classes in brackets.
+ */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  // The repository, tag or digest is not in the registry [NotFound].
+  [RegistryErrorCode.NotFound]: 404,
+  // The registry refused the credentials, or wants some [Unauthorized].
+  [RegistryErrorCode.Unauthorized]: 401,
+  // The index lists no manifest for this platform: moby's "no matching manifest for …" [NotFound].
+  [RegistryErrorCode.PlatformNotFound]: 404,
+  // DNS failure, refused connection, TLS failure [Unavailable].
+  [RegistryErrorCode.Unreachable]: 503,
+  // The registry answered with something that is not a valid manifest: the upstream's fault.
+  [RegistryErrorCode.ManifestInvalid]: 502,
+  // The local disk filled up while storing layers.
+  [RegistryErrorCode.NoSpace]: 507,
+  // A Dockerfile that does not parse or asks for what the builder cannot do [InvalidParameter].
+  SKIFF_DOCKERFILE_SYNTAX: 400,
+  // `--target` names no stage of the Dockerfile: a bad request parameter, not a missing route.
+  SKIFF_BUILD_STAGE_NOT_FOUND: 400,
+  // `User` names someone the image does not know [InvalidParameter].
+  SKIFF_UNKNOWN_USER: 400,
+  // A path that leaves the container's root [InvalidParameter].
+  SKIFF_UNSAFE_PATH: 400,
+};
 
 /**
  * The one place where engine errors become HTTP statuses. Docker clients match on these (404
@@ -18,6 +48,10 @@ import { PayloadTooLargeError, RouteNotFoundError, UnsupportedApiVersionError } 
  */
 export function errorStatus(err: unknown): number {
   if (err instanceof NotModifiedError) return 304;
+  if (err instanceof SkiffError) {
+    const byCode = STATUS_BY_CODE[err.code];
+    if (byCode !== undefined) return byCode;
+  }
   if (err instanceof NotFoundError || err instanceof RouteNotFoundError) return 404;
   if (err instanceof ConflictError) return 409;
   if (
