@@ -160,15 +160,22 @@ describe('bad Dockerfiles and contexts fail precisely and leave nothing behind',
     const abort = new AbortController();
     const dir = await f.context({ Dockerfile: 'FROM busybox\nRUN echo started; sleep 60\n' });
     const messages: string[] = [];
+    const inUse: string[] = [];
     const { openDirectoryContext } = await import('../../src/builder/executor/build-context.js');
     const context = await openDirectoryContext(dir);
     const started = Date.now();
     const building = f.builder.build(context, { signal: abort.signal }, (m) => {
       if (m.stream) messages.push(m.stream);
-      if (m.stream === 'started\n') abort.abort();
+      if (m.stream === 'started\n') {
+        inUse.push(...f.builder.chainsInUse());
+        abort.abort();
+      }
     });
     await expect(building).rejects.toBeInstanceOf(BuildCancelledError);
     expect(Date.now() - started).toBeLessThan(30_000);
+    // While the step ran, its layers were reported as in use (garbage collection keeps them).
+    expect(inUse).toEqual(f.busybox.layers.map((l) => l.chainId));
+    expect(f.builder.chainsInUse()).toEqual([]);
     await context.close();
   });
 

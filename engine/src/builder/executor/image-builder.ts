@@ -1,3 +1,4 @@
+import type { Digest } from '../../content/digest.js';
 import { errorMessage, InvalidArgumentError } from '../../errors.js';
 import { hostPlatform, type Platform } from '../../images/image-config.js';
 import { parseReference } from '../../images/reference.js';
@@ -18,6 +19,7 @@ import type {
 import type { StageImage } from './stage-image.js';
 import { StageRun } from './stage-run.js';
 import { StepCache } from './step-cache.js';
+import { TrackingRootfs } from './tracking-rootfs.js';
 
 const NETWORKS: Record<string, BuildNetwork | 'default'> = {
   '': 'default',
@@ -43,9 +45,21 @@ export interface CheckedRequest {
  */
 export class ImageBuilder {
   private readonly cache: StepCache;
+  private readonly deps: ImageBuilderDeps;
+  private readonly rootfs: TrackingRootfs;
 
-  constructor(private readonly deps: ImageBuilderDeps) {
+  constructor(deps: ImageBuilderDeps) {
+    this.rootfs = new TrackingRootfs(deps.rootfs);
+    this.deps = { ...deps, rootfs: this.rootfs };
     this.cache = new StepCache(new BuildCache(deps.cacheDir), deps.store, deps.snapshotter);
+  }
+
+  /**
+   * Layer chains running builds have mounted: image garbage collection must keep their snapshots
+   * (the composition root adds them to the image service's `chainsInUse`).
+   */
+  chainsInUse(): Digest[] {
+    return this.rootfs.chainsInUse();
   }
 
   /** Validates tags, platform and network mode; throws InvalidArgumentError. Cheap: call before reading a context. */
