@@ -18,6 +18,8 @@ export interface EngineFacts {
   cgroupVersion: '1' | '2';
   pid: number;
   startedAt: Date;
+  /** `SKIFF_REGISTRY_MIRRORS` and `SKIFF_INSECURE_REGISTRIES` as the registry client uses them. */
+  registry?: { mirrors: readonly string[]; insecureRegistries: readonly string[] };
 }
 
 /**

@@ -431,6 +431,40 @@ export function buildProgram(only?: string): Command {
         run(async (ctx) => (await import('./commands/build.js')).build(ctx, contextDir, flags)),
       );
 
+  if (want('login'))
+    program
+      .command('login')
+      .description(
+        'log in to a registry (the engine checks the credentials; they are kept in ~/.docker/config.json)',
+      )
+      .argument('[server]', 'registry host[:port]; default Docker Hub')
+      .option('-u, --username <username>', 'username')
+      .option('-p, --password <password>', 'password (insecure: prefer --password-stdin)')
+      .option('--password-stdin', 'take the password from stdin')
+      .action((server: string | undefined, flags) =>
+        run(async (ctx) => (await import('./commands/login.js')).login(ctx, server, flags)),
+      );
+
+  if (want('logout'))
+    program
+      .command('logout')
+      .description('log out from a registry')
+      .argument('[server]', 'registry host[:port]; default Docker Hub')
+      .action((server: string | undefined) =>
+        run(async (ctx) => (await import('./commands/login.js')).logout(ctx, server)),
+      );
+
+  if (want('registry'))
+    program
+      .command('registry')
+      .description("Skiff's own registry server")
+      .command('serve')
+      .description('serve the OCI distribution API in the foreground until SIGINT/SIGTERM')
+      .option('--addr <host:port>', 'listen address (port 0 picks a free one)', '127.0.0.1:5000')
+      .option('--root <dir>', 'storage directory (default $SKIFF_ROOT/registry)')
+      .option('--htpasswd <file>', 'require Basic auth with the bcrypt users of this htpasswd file')
+      .action((flags) => run(async () => (await import('./commands/registry.js')).registryServe(flags)));
+
   return program;
 }
 
@@ -464,6 +498,9 @@ export const TOP_LEVEL_COMMANDS = [
   'engine',
   'doctor',
   'build',
+  'login',
+  'logout',
+  'registry',
 ];
 
 /** The command word of argv, skipping the global `-H/--host <socket>`. */

@@ -37,6 +37,24 @@ export function toVersionWire(facts: EngineFacts) {
   };
 }
 
+/**
+ * `RegistryConfig` of `/info` in moby's shape: `docker info` prints `Registry Mirrors` from
+ * `Mirrors` and `Insecure Registries` from the non-secure `IndexConfigs` plus the CIDRs.
+ */
+export function toRegistryConfigWire(facts: EngineFacts) {
+  const mirrors = [...(facts.registry?.mirrors ?? [])].map((m) => (m.endsWith('/') ? m : `${m}/`));
+  const indexConfigs: Record<
+    string,
+    { Name: string; Mirrors: string[]; Secure: boolean; Official: boolean }
+  > = {
+    'docker.io': { Name: 'docker.io', Mirrors: mirrors, Secure: true, Official: true },
+  };
+  for (const name of facts.registry?.insecureRegistries ?? []) {
+    indexConfigs[name] = { Name: name, Mirrors: [], Secure: false, Official: false };
+  }
+  return { IndexConfigs: indexConfigs, InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128'], Mirrors: mirrors };
+}
+
 export interface InfoCounts {
   containers: number;
   running: number;
@@ -88,7 +106,7 @@ export function toInfoWire(facts: EngineFacts, counts: InfoCounts) {
     OSType: 'linux',
     Architecture: os.machine(),
     IndexServerAddress: 'https://index.docker.io/v1/',
-    RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+    RegistryConfig: toRegistryConfigWire(facts),
     NCPU: os.availableParallelism(),
     MemTotal: os.totalmem(),
     GenericResources: null,

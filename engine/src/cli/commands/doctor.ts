@@ -15,6 +15,16 @@ interface CheckLine {
 
 interface EngineRuntime {
   SkiffRuntime?: { name: string; version: string; reason: string };
+  RegistryConfig?: { Mirrors?: string[]; IndexConfigs?: Record<string, { Secure?: boolean }> };
+}
+
+interface RegistrySummary {
+  /** Where the lists come from: the running engine's `/info`, or this environment. */
+  from: 'engine' | 'environment';
+  mirrors: string[];
+  insecure: string[];
+  /** Registries with stored credentials and where they live; never the secrets. */
+  credentials: { server: string; source: string }[];
 }
 
 async function pathLine(name: string, p: string, expect: 'dir' | 'socket'): Promise<CheckLine> {
@@ -55,10 +65,23 @@ export async function doctor(ctx: CliContext, flags: { json?: boolean }): Promis
 
   const answering = await socketAnswers(ctx.socketPath);
   let runtime: string;
+  const registries: RegistrySummary = {
+    from: 'environment',
+    mirrors: config.registryMirrors,
+    insecure: config.insecureRegistries,
+    credentials: [],
+  };
   if (answering) {
     const info = await ctx.client.json<EngineRuntime>('GET', '/info');
     // The reason names the runtime and its version: `crun 1.8.1: ran a trial container in 35 ms`.
     runtime = info.SkiffRuntime?.reason ?? 'unknown (the engine did not say)';
+    if (info.RegistryConfig) {
+      registries.from = 'engine';
+      registries.mirrors = info.RegistryConfig.Mirrors ?? [];
+      registries.insecure = Object.entries(info.RegistryConfig.IndexConfigs ?? {})
+        .filter(([, c]) => c.Secure === false)
+        .map(([name]) => name);
+    }
   } else {
     const preferred = config.runtime
       ? `SKIFF_RUNTIME=${config.runtime}`
@@ -72,9 +95,13 @@ export async function doctor(ctx: CliContext, flags: { json?: boolean }): Promis
     await pathLine('scratch', config.scratchDir, 'dir'),
   ];
   const failed = checks.some((c) => !c.ok && !c.advisory) || paths.some((p) => !p.ok);
+  const { DockerConfigStore } = await import('../../registry/client/docker-config-store.js');
+  const { defaultDockerConfigPath } = await import('../../registry/client/docker-config-credentials.js');
+  const dockerConfig = new DockerConfigStore(defaultDockerConfigPath());
+  registries.credentials = await dockerConfig.sources();
 
   if (flags.json) {
-    out(jsonLine({ ok: !failed, checks, runtime, engineRunning: answering, paths }));
+    out(jsonLine({ ok: !failed, checks, runtime, engineRunning: answering, paths, registries }));
     return failed ? 1 : 0;
   }
   const mark = (c: CheckLine) => (c.ok ? '[ok]  ' : c.advisory ? '[warn]' : '[FAIL]');
@@ -94,6 +121,18 @@ export async function doctor(ctx: CliContext, flags: { json?: boolean }): Promis
     lines.push(`  ${mark(p)} ${p.name.padEnd(20)} ${p.detail}`);
     if (!p.ok && p.fix) lines.push(`         ${''.padEnd(20)} fix: ${p.fix}`);
   }
+  const none = (list: readonly string[]) => (list.length === 0 ? ['(none)'] : list);
+  lines.push(
+    '',
+    `Registries (${registries.from === 'engine' ? "the engine's settings" : 'this environment'}):`,
+  );
+  lines.push(`  mirrors (SKIFF_REGISTRY_MIRRORS):             ${none(registries.mirrors).join(', ')}`);
+  lines.push(
+    `  insecure (SKIFF_INSECURE_REGISTRIES):        ${none(registries.insecure).join(', ')} (loopback is always plain HTTP)`,
+  );
+  lines.push(`  credentials (${dockerConfig.configPath}):`);
+  if (registries.credentials.length === 0) lines.push('    (none: run skiff login SERVER)');
+  for (const c of registries.credentials) lines.push(`    ${c.server.padEnd(30)} in ${c.source}`);
   lines.push(
     '',
     failed

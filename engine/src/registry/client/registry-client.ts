@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import type { ContentStore } from '../../content/content-store.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { hostPlatform, type Platform } from '../../images/image-config.js';
 import type { ImageRecord } from '../../images/image-record.js';
 import type { ProgressSink, RegistryAuth } from '../../images/image-service.js';
@@ -14,6 +15,7 @@ import { ImagePusher } from './image-pusher.js';
 import type { LayerUnpacker } from './layer-puller.js';
 import { credentialFromRegistryAuth, type RegistryCredential } from './registry-credential.js';
 import { type RegistryEndpoint, RegistryEndpoints } from './registry-endpoints.js';
+import { loginDomain, verifyLogin } from './registry-login.js';
 import { RegistrySession, TransportState } from './registry-transport.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
@@ -131,6 +133,32 @@ export class RegistryClient {
   /** Pushes the local image `ref` (name:tag) to its registry. */
   push(ref: string, options: RegistryPushOptions = {}): Promise<{ digest: string; size: number }> {
     return this.pusher.push(ref, options);
+  }
+
+  /**
+   * `POST /auth`: checks `auth` against its registry (`serveraddress`, default Docker Hub) and
+   * answers Docker's `IdentityToken` (always empty: no OAuth refresh token is requested). Stores
+   * nothing: the CLI keeps credentials in the user's docker config. UnauthorizedError when refused.
+   */
+  async login(auth: RegistryAuth | undefined): Promise<{ identityToken: string }> {
+    const credential = credentialFromRegistryAuth(auth);
+    if (!credential)
+      throw new InvalidArgumentError('login needs a username and password (or an identity token)');
+    const endpoint = this.endpoints.origin(loginDomain(auth?.serveraddress));
+    const session = new RegistrySession(endpoint, credential, `login to ${endpoint.display}`, {
+      dispatcher: this.dispatcher,
+      state: this.state,
+      retry: this.retry,
+      logger: this.logger,
+    });
+    await verifyLogin(session);
+    this.logger.info({ registry: endpoint.display }, 'login verified');
+    return { identityToken: '' };
+  }
+
+  /** The configured insecure registries (plain HTTP besides loopback), for `/info` and `skiff doctor`. */
+  get insecureRegistries(): readonly string[] {
+    return this.endpoints.insecureList;
   }
 
   /** The configured mirrors, for `skiff doctor`. */

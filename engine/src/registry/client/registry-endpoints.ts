@@ -85,4 +85,8 @@ export class RegistryEndpoints {
   get mirrorList(): readonly string[] {
     return this.mirrors;
   }
+
+  get insecureList(): readonly string[] {
+    return [...this.insecure];
+  }
 }
