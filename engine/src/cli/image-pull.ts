@@ -65,15 +65,39 @@ export function progressPrinter(write: (s: string) => void): (m: ProgressMessage
   };
 }
 
+/**
+ * How pull and push progress is shown: per-layer lines redrawn in place on a terminal (like
+ * `docker pull`), one plain line per status change otherwise, nothing when quiet.
+ */
+export async function progressDisplay(
+  write: (s: string) => void,
+  options: { tty: boolean; quiet?: boolean },
+): Promise<(m: ProgressMessage) => void> {
+  if (options.quiet) return () => {};
+  if (!options.tty) return progressPrinter(write);
+  const { TerminalProgress } = await import('./progress-display.js');
+  const terminal = new TerminalProgress(write);
+  return (m) => terminal.show(m);
+}
+
+/** `X-Registry-Auth` from the user's docker config; imported only when a pull or push happens. */
+export async function registryAuthHeader(ref: string): Promise<string> {
+  const { registryAuthFor } = await import('./registry-auth.js');
+  return registryAuthFor(ref);
+}
+
 /** `POST /images/create?fromImage=…` with the progress printed to `write` (stderr for `run`). */
 export async function pullImage(
   client: EngineClient,
   ref: string,
-  options: { platform?: string; quiet?: boolean; write: (s: string) => void },
+  options: { platform?: string; quiet?: boolean; tty?: boolean; write: (s: string) => void },
 ): Promise<void> {
   const res = await client.request('POST', '/images/create', {
     query: { fromImage: ref, platform: options.platform },
-    headers: { 'X-Registry-Auth': 'e30=' },
+    headers: { 'X-Registry-Auth': await registryAuthHeader(ref) },
   });
-  await readProgress(res, options.quiet ? () => {} : progressPrinter(options.write));
+  await readProgress(
+    res,
+    await progressDisplay(options.write, { tty: options.tty ?? false, quiet: options.quiet }),
+  );
 }

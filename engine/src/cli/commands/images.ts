@@ -4,7 +4,7 @@ import type { CliContext } from '../cli-context.js';
 import { EngineApiError } from '../engine-client.js';
 import { filtersJson } from '../filter-flags.js';
 import { splitRepoTag } from '../image-name.js';
-import { progressPrinter, pullImage, readProgress } from '../image-pull.js';
+import { progressDisplay, pullImage, readProgress, registryAuthHeader } from '../image-pull.js';
 import { err, jsonLine, out } from '../output.js';
 import { ellipsis, formatTable, shortId } from '../table.js';
 import { UsageError } from '../units.js';
@@ -128,6 +128,7 @@ export async function pull(
   await pullImage(ctx.client, ref, {
     ...(flags.platform ? { platform: flags.platform } : {}),
     quiet: flags.quiet ?? false,
+    tty: process.stdout.isTTY === true,
     write: (s) => process.stdout.write(s),
   });
   if (flags.quiet) out(`${ref}\n`);
@@ -138,9 +139,13 @@ export async function push(ctx: CliContext, ref: string, flags: { quiet?: boolea
   const { repo, tag } = splitRepoTag(ref);
   const res = await ctx.client.request('POST', `/images/${repo}/push`, {
     query: { tag },
-    headers: { 'X-Registry-Auth': 'e30=' },
+    headers: { 'X-Registry-Auth': await registryAuthHeader(ref) },
   });
-  await readProgress(res, flags.quiet ? () => {} : progressPrinter((s) => process.stdout.write(s)));
+  const display = await progressDisplay((s) => process.stdout.write(s), {
+    tty: process.stdout.isTTY === true,
+    quiet: flags.quiet ?? false,
+  });
+  await readProgress(res, display);
   return 0;
 }
 

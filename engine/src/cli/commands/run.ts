@@ -34,6 +34,7 @@ async function createContainer(
     err(`Unable to find image '${body.Image}' locally`);
     await pullImage(ctx.client, body.Image ?? '', {
       ...(flags.platform ? { platform: flags.platform } : {}),
+      tty: process.stderr.isTTY === true,
       write: (s) => process.stderr.write(s),
     });
     created = await attempt();
