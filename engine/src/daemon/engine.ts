@@ -4,6 +4,7 @@ import { LinuxNetworkManager } from '@skiff/net';
 import type { ApiBackends, EngineFacts } from '../api/api-backends.js';
 import { createApiRouter } from '../api/api-router.js';
 import { ApiServer } from '../api/api-server.js';
+import { authRoutes } from '../api/routes/auth-routes.js';
 import { buildRoutes } from '../api/routes/build-routes.js';
 import { sessionRoutes } from '../api/routes/session-routes.js';
 import { createBuildParts } from '../builder/executor/build-parts.js';
@@ -166,6 +167,10 @@ export async function startEngine(
       startedAt: new Date(),
       scratchDir: config.scratchDir,
       socketPath: config.socketPath,
+      registry: {
+        mirrors: imageParts.registry.registryMirrors,
+        insecureRegistries: imageParts.registry.insecureRegistries,
+      },
     };
     const build = await createBuildParts({
       config,
@@ -192,7 +197,11 @@ export async function startEngine(
     });
     const backends: ApiBackends = { containers, images, events, volumes, facts };
     const api = new ApiServer({
-      router: createApiRouter(backends, [buildRoutes(build), sessionRoutes(sessions)]),
+      router: createApiRouter(backends, [
+        buildRoutes(build),
+        sessionRoutes(sessions),
+        authRoutes(imageParts.registry),
+      ]),
       logger,
     });
     await api.listen(config.socketPath);
