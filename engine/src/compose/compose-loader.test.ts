@@ -118,7 +118,7 @@ volumes:
   });
 
   it('takes the project name from the file, else the directory, and warns about unset variables', async () => {
-    await write('compose.yaml', 'name: from-file\nservices:\n  a:\n    image: "busybox:${TAG}"\n');
+    await write('compose.yaml', `name: from-file\nservices:\n  a:\n    image: "busybox:\${TAG}"\n`);
     const p = load();
     expect(p.name).toBe('from-file');
     expect(p.services.a?.image).toBe('busybox:');
@@ -136,7 +136,7 @@ volumes:
     await write('.env', 'TAG=1.35\nPORT=8080\n# comment\nQUOTED="a b"\n');
     await write(
       'compose.yaml',
-      'services:\n  a:\n    image: busybox:${TAG}\n    command: ["echo", "$$HOME", "${QUOTED}"]\n    ports: ["${PORT}:80"]\n',
+      `services:\n  a:\n    image: busybox:\${TAG}\n    command: ["echo", "$$HOME", "\${QUOTED}"]\n    ports: ["\${PORT}:80"]\n`,
     );
     const p = load({ PORT: '9090' });
     expect(p.services.a?.image).toBe('busybox:1.35');
@@ -161,7 +161,7 @@ volumes:
   });
 
   it('reads env_file entries under environment, and reports a missing one by name', async () => {
-    await write('app.env', 'A=from-file\nB=${HOST_B}\n');
+    await write('app.env', `A=from-file\nB=\${HOST_B}\n`);
     await write(
       'compose.yaml',
       'services:\n  a:\n    image: busybox\n    env_file: [app.env, { path: optional.env, required: false }]\n    environment: { A: override }\n',
@@ -260,10 +260,10 @@ volumes:
     }
   });
 
-  it('reports a ${VAR:?message} that is not set, and a lone $', async () => {
+  it(`reports a \${VAR:?message} that is not set, and a lone $`, async () => {
     await write(
       'compose.yaml',
-      'services:\n  a:\n    image: "x:${TAG:?set TAG to the image tag}"\n    command: "echo cost $5"\n',
+      `services:\n  a:\n    image: "x:\${TAG:?set TAG to the image tag}"\n    command: "echo cost $5"\n`,
     );
     const problems = problemsOf(() => load());
     expect(problems.map((p) => [p.kind, p.location?.line])).toEqual([
