@@ -205,7 +205,10 @@ describe('POST /build', () => {
     expect(garbage.status).toBe(400);
     expect(garbage.lines[0]?.message).toMatch(/build context|Dockerfile/);
     const target = await post('target=nosuch', await tarOf(THREE_LINE));
-    expect(target.status).toBe(404);
+    expect([400, 404]).toContain(target.status);
+    expect(target.lines[0]?.message).toBe(
+      'failed to reach build target nosuch in Dockerfile: no stage is named "nosuch"; the stages are: (unnamed stage 0)',
+    );
   });
 
   it('reports a failure after streaming began in-band, with the RUN exit code', async () => {

@@ -5,6 +5,7 @@ import type { BuildOutput } from './build-output.js';
 import type { BuildNetwork, BuildRequest, ImageBuilderDeps } from './build-types.js';
 import type { StageImage } from './stage-image.js';
 import type { StepCache } from './step-cache.js';
+import type { StepRootfsDeps } from './step-rootfs.js';
 
 /** The state one build shares between its stages. */
 export interface BuildSession {
@@ -23,6 +24,8 @@ export interface BuildSession {
   useCache: boolean;
   /** The result of every stage built so far, by index. */
   stages: Map<number, StageImage>;
+  /** How steps get their root filesystems; releases are deferred and awaited when the build ends. */
+  stepRootfs: StepRootfsDeps;
   step: number;
   totalSteps: number;
   now(): Date;

@@ -6,10 +6,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorMessage, SkiffError } from '../../errors.js';
 import { HostSpecialFiles, type SpecialFiles } from '../../layers/special-files.js';
-import type { Logger } from '../../logger.js';
 import { resolveInRoot } from '../../os/resolve-in-root.js';
 import { readUserDatabase } from '../../runtime/user-resolver.js';
-import type { RootfsManager } from '../../snapshots/snapshotter.js';
 import { hashSources } from '../cache/source-hash.js';
 import { PatternMatcher } from '../context/pattern-matcher.js';
 import type { AddInstruction, CopyInstruction, Resolved } from '../instruction.js';
@@ -31,7 +29,7 @@ import { type CopyWrite, type Ownership, placeItems, writeItems } from './copy-w
 import { DEFAULT_SHELL, nopTextSingle } from './history-text.js';
 import { commitUpperDir, type LayerCommitDeps } from './layer-commit.js';
 import { chainOf, runConfigOf, type StageImage, type StepCommit } from './stage-image.js';
-import { withStepRootfs } from './step-rootfs.js';
+import { type StepRootfsDeps, withStepRootfs } from './step-rootfs.js';
 import type { UrlFetcher } from './url-fetcher.js';
 
 type CopyLike = Resolved<CopyInstruction> | Resolved<AddInstruction>;
@@ -50,11 +48,9 @@ export interface PreparedCopy {
   cleanup(): Promise<void>;
 }
 
-export interface CopyStepDeps extends LayerCommitDeps {
-  rootfs: RootfsManager;
+export interface CopyStepDeps extends LayerCommitDeps, StepRootfsDeps {
   scratchDir: string;
   fetcher?: UrlFetcher;
-  logger: Logger;
 }
 
 const URL_SOURCE = /^https?:\/\//i;
@@ -159,7 +155,7 @@ export async function executeCopy(
   const id = randomBytes(32).toString('hex');
   const parent = image.layers[image.layers.length - 1]?.chainId;
   const excluded = instruction.exclude.length > 0 ? new PatternMatcher(instruction.exclude) : undefined;
-  const layer = await withStepRootfs(deps.rootfs, id, chainOf(image), deps.logger, async (fs, unmount) => {
+  const layer = await withStepRootfs(deps, id, chainOf(image), async (fs) => {
     try {
       let chown: Ownership | undefined;
       if (instruction.chown !== undefined) {
@@ -202,7 +198,8 @@ export async function executeCopy(
         fail(instruction, err.message, err, err.code);
       throw err;
     }
-    await unmount();
+    // The upper dir is read while the overlay is still mounted (nothing writes to it any more);
+    // unmounting is part of the release, off the critical path.
     return commitUpperDir(deps, fs.upperdir, parent);
   });
   return { runConfig: config, history: { created_by: prepared.createdBy }, ...(layer ? { layer } : {}) };

@@ -121,6 +121,7 @@ export class ImageBuilder {
     const output = new BuildOutput(sink, request.quiet ?? false);
     const labels = request.labels && Object.keys(request.labels).length > 0 ? request.labels : undefined;
     const totalSteps = plan.order.reduce((n, s) => n + 1 + s.stage.instructions.length, 0) + (labels ? 1 : 0);
+    const releases: Promise<void>[] = [];
     const session: BuildSession = {
       deps: this.deps,
       request,
@@ -132,11 +133,16 @@ export class ImageBuilder {
       network: checked.network,
       useCache: !(request.noCache ?? false),
       stages: new Map<number, StageImage>(),
+      stepRootfs: {
+        rootfs: this.rootfs,
+        logger: this.deps.logger,
+        defer: (release) => releases.push(release),
+      },
       step: 0,
       totalSteps,
       now: this.deps.now ?? (() => new Date()),
     };
-    {
+    try {
       for (const warning of plan.warnings)
         output.warning(`${warning.file}:${warning.line}: ${warning.message}`);
       let result: StageImage | undefined;
@@ -151,6 +157,9 @@ export class ImageBuilder {
       output.done(id, checked.tags);
       this.deps.logger.info({ image: id, tags: checked.tags, steps: session.step }, 'image built');
       return { imageId: id, tags: checked.tags };
+    } finally {
+      // Nothing a step used outlives the build, whatever its outcome.
+      await Promise.all(releases);
     }
   }
 

@@ -1,6 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
 import { resolveUser, UnknownUserError } from '../../runtime/user-resolver.js';
-import type { RootfsManager } from '../../snapshots/snapshotter.js';
 import type { Resolved, RunInstruction } from '../instruction.js';
 import { runCommand } from '../run-command.js';
 import { BuildCancelledError, BuildStepError, RunStepFailedError } from './build-errors.js';
@@ -9,7 +8,7 @@ import { DEFAULT_SHELL } from './history-text.js';
 import { commitUpperDir, type LayerCommitDeps } from './layer-commit.js';
 import { chainOf, runConfigOf, type StageImage, type StepCommit } from './stage-image.js';
 import { runStepContainer, type StepContainerDeps } from './step-container.js';
-import { dropMountPoints, recordMountPoints, withStepRootfs } from './step-rootfs.js';
+import { dropMountPoints, recordMountPoints, type StepRootfsDeps, withStepRootfs } from './step-rootfs.js';
 
 /** Output lines kept for the error of a failing RUN. */
 const TAIL_LINES = 10;
@@ -46,9 +45,7 @@ export function planRun(
   return { args, createdBy: `${prefix}${shown}`, display: shown, files };
 }
 
-export interface RunStepDeps extends LayerCommitDeps, StepContainerDeps {
-  rootfs: RootfsManager;
-}
+export interface RunStepDeps extends LayerCommitDeps, StepContainerDeps, StepRootfsDeps {}
 
 export interface RunStepInput {
   /** The step container's id (64 hex). */
@@ -74,55 +71,49 @@ export async function executeRun(deps: RunStepDeps, input: RunStepInput): Promis
   let partial = '';
   const decoder = new StringDecoder('utf8');
   const parent = input.image.layers[input.image.layers.length - 1]?.chainId;
-  const layer = await withStepRootfs(
-    deps.rootfs,
-    id,
-    chainOf(input.image),
-    deps.logger,
-    async (fs, unmount) => {
-      let user: Awaited<ReturnType<typeof resolveUser>>;
-      try {
-        user = await resolveUser(fs.mountpoint, config.User ?? '');
-      } catch (err: unknown) {
-        if (err instanceof UnknownUserError) {
-          throw new BuildStepError(input.run.location, 'RUN', err.message, { cause: err, code: err.code });
+  const layer = await withStepRootfs(deps, id, chainOf(input.image), async (fs, unmount) => {
+    let user: Awaited<ReturnType<typeof resolveUser>>;
+    try {
+      user = await resolveUser(fs.mountpoint, config.User ?? '');
+    } catch (err: unknown) {
+      if (err instanceof UnknownUserError) {
+        throw new BuildStepError(input.run.location, 'RUN', err.message, { cause: err, code: err.code });
+      }
+      throw err;
+    }
+    const before = await recordMountPoints(fs.mountpoint);
+    const status = await runStepContainer(deps, {
+      id,
+      rootfsPath: fs.mountpoint,
+      args: input.plan.args,
+      env: input.env,
+      cwd: config.WorkingDir || '/',
+      user,
+      network: input.network,
+      files: input.plan.files,
+      signal: input.signal,
+      onOutput: (chunk) => {
+        const text = decoder.write(chunk);
+        input.onOutput(text);
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          tail.push(line);
+          if (tail.length > TAIL_LINES) tail.shift();
         }
-        throw err;
-      }
-      const before = await recordMountPoints(fs.mountpoint);
-      const status = await runStepContainer(deps, {
-        id,
-        rootfsPath: fs.mountpoint,
-        args: input.plan.args,
-        env: input.env,
-        cwd: config.WorkingDir || '/',
-        user,
-        network: input.network,
-        files: input.plan.files,
-        signal: input.signal,
-        onOutput: (chunk) => {
-          const text = decoder.write(chunk);
-          input.onOutput(text);
-          const lines = (partial + text).split('\n');
-          partial = lines.pop() ?? '';
-          for (const line of lines) {
-            tail.push(line);
-            if (tail.length > TAIL_LINES) tail.shift();
-          }
-        },
-      });
-      if (input.signal?.aborted) throw new BuildCancelledError();
-      if (status.exitCode !== 0) {
-        const last = [...tail];
-        if (partial !== '') last.push(partial);
-        if (status.error) last.push(status.error);
-        throw new RunStepFailedError(input.plan.display, status.exitCode, last.slice(-TAIL_LINES));
-      }
-      await unmount();
-      await dropMountPoints(fs.upperdir, before);
-      return commitUpperDir(deps, fs.upperdir, parent);
-    },
-  );
+      },
+    });
+    if (input.signal?.aborted) throw new BuildCancelledError();
+    if (status.exitCode !== 0) {
+      const last = [...tail];
+      if (partial !== '') last.push(partial);
+      if (status.error) last.push(status.error);
+      throw new RunStepFailedError(input.plan.display, status.exitCode, last.slice(-TAIL_LINES));
+    }
+    await unmount();
+    await dropMountPoints(fs.upperdir, before);
+    return commitUpperDir(deps, fs.upperdir, parent);
+  });
   return {
     runConfig: config,
     history: { created_by: input.plan.createdBy },

@@ -50,7 +50,7 @@ export async function withSourceTree<T>(
     );
   }
   const id = randomBytes(32).toString('hex');
-  return withStepRootfs(session.deps.rootfs, id, chain, session.deps.logger, (fs) =>
+  return withStepRootfs(session.stepRootfs, id, chain, (fs) =>
     work(new DirectorySource(fs.mountpoint, { label, linkScope: 'root', identity: top })),
   );
 }

@@ -249,9 +249,8 @@ export class StageRun {
     return {
       content: d.content,
       snapshotter: d.snapshotter,
-      rootfs: d.rootfs,
+      ...this.session.stepRootfs,
       scratchDir: d.scratchDir,
-      logger: d.logger,
       ...(d.specialFiles ? { specialFiles: d.specialFiles } : {}),
       ...(d.fetcher ? { fetcher: d.fetcher } : {}),
     };

@@ -6,25 +6,42 @@ import { errorMessage, isErrno } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ContainerRootfs, RootfsManager } from '../../snapshots/snapshotter.js';
 
+export interface StepRootfsDeps {
+  rootfs: RootfsManager;
+  logger: Logger;
+  /**
+   * Takes the release of a rootfs off the step's critical path: the build awaits every deferred
+   * release before it reports its result, so nothing outlives it either way.
+   */
+  defer?: (cleanup: Promise<void>) => void;
+}
+
 /**
  * Runs `work` on a fresh overlay root filesystem of `chain` (bottom first) and always releases
  * it: unmounted, upper and work dirs deleted, whether `work` succeeded or not. `work` gets the
- * mounted rootfs and an `unmount` to call before it reads the upper dir.
+ * mounted rootfs and an `unmount` to call before it changes the upper dir itself.
  */
 export async function withStepRootfs<T>(
-  rootfs: RootfsManager,
+  deps: StepRootfsDeps,
   id: string,
   chain: readonly Digest[],
-  logger: Logger,
   work: (fs: ContainerRootfs, unmount: () => Promise<void>) => Promise<T>,
 ): Promise<T> {
-  const fs = await rootfs.prepare(id, [...chain]);
+  const fs = await deps.rootfs.prepare(id, [...chain]);
+  let ok = false;
   try {
-    return await work(fs, () => rootfs.unmount(id));
+    const result = await work(fs, () => deps.rootfs.unmount(id));
+    ok = true;
+    return result;
   } finally {
-    await rootfs
+    const release = deps.rootfs
       .release(id)
-      .catch((err: unknown) => logger.warn({ id, err: errorMessage(err) }, 'cannot release a build rootfs'));
+      .catch((err: unknown) =>
+        deps.logger.warn({ id, err: errorMessage(err) }, 'cannot release a build rootfs'),
+      );
+    // After a failure the build ends anyway: release before reporting it.
+    if (ok && deps.defer) deps.defer(release);
+    else await release;
   }
 }
 

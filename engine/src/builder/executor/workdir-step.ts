@@ -22,7 +22,7 @@ export async function executeWorkdir(
   const dir = runConfig.WorkingDir ?? '/';
   const id = randomBytes(32).toString('hex');
   const parent = image.layers[image.layers.length - 1]?.chainId;
-  const layer = await withStepRootfs(deps.rootfs, id, chainOf(image), deps.logger, async (fs, unmount) => {
+  const layer = await withStepRootfs(deps, id, chainOf(image), async (fs) => {
     const write = {
       destination: dir,
       written: `${dir}/`,
@@ -42,7 +42,6 @@ export async function executeWorkdir(
       await placeItems(fs.mountpoint, write),
       deps.specialFiles ?? new HostSpecialFiles(),
     );
-    await unmount();
     return commitUpperDir(deps, fs.upperdir, parent);
   });
   return { runConfig, history: { created_by: createdBy }, ...(layer ? { layer } : {}) };
