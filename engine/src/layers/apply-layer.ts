@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import type { Digest } from '../content/digest.js';
 import { InvalidArgumentError, SkiffError } from '../errors.js';
+import type { LayerFs } from './layer-fs.js';
 import { LayerWriter, type WhiteoutMode } from './layer-writer.js';
 import { HostSpecialFiles, type SpecialFiles } from './special-files.js';
 
@@ -13,6 +14,8 @@ export interface ApplyLayerOptions {
   devices?: 'reject' | 'skip';
   /** mknod/xattr port; defaults to the host tools. */
   specialFiles?: SpecialFiles;
+  /** File operations: on the thread pool (default) or, in a worker thread, direct system calls. */
+  fs?: LayerFs;
 }
 
 export interface AppliedLayer {
@@ -40,6 +43,7 @@ export async function applyLayer(
     whiteouts: options.whiteouts,
     devices: options.devices,
     specialFiles: options.specialFiles ?? new HostSpecialFiles(),
+    fs: options.fs,
   });
   const hash = createHash('sha256');
   let size = 0;

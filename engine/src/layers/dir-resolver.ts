@@ -1,7 +1,9 @@
-import { lstat, mkdir, readlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { isErrno, UnsafeArchiveError } from '../errors.js';
 import { confineLinkTarget, isAtOrBelow, joinRel } from './archive-path.js';
+import { asyncLayerFs, type LayerFs } from './layer-fs.js';
 
 const MAX_SYMLINK_HOPS = 40;
 
@@ -13,7 +15,10 @@ const MAX_SYMLINK_HOPS = 40;
 export class DirResolver {
   private readonly real = new Set<string>(['']);
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly fs: LayerFs = asyncLayerFs,
+  ) {}
 
   abs(rel: string): string {
     return rel === '' ? this.root : path.join(this.root, rel);
@@ -49,13 +54,13 @@ export class DirResolver {
         resolved = candidate;
         continue;
       }
-      const st = await lstatOrUndefined(this.abs(candidate));
+      const st = await lstatIn(this.fs, this.abs(candidate));
       if (st === undefined) {
-        await mkdir(this.abs(candidate), { mode: 0o755 });
+        await this.fs.mkdir(this.abs(candidate), 0o755);
       } else if (st.isSymbolicLink()) {
         if (++hops > MAX_SYMLINK_HOPS)
           throw new UnsafeArchiveError(entry, 'too many levels of symbolic links');
-        const target = confineLinkTarget(candidate, await readlink(this.abs(candidate)));
+        const target = confineLinkTarget(candidate, await this.fs.readlink(this.abs(candidate)));
         parts = [...target.split('/').filter(Boolean), ...parts.slice(i + 1)];
         resolved = '';
         i = -1;
@@ -75,7 +80,7 @@ export class DirResolver {
     for (const part of rel === '' ? [] : rel.split('/')) {
       sofar = joinRel(sofar, part);
       if (this.real.has(sofar)) continue;
-      const st = await lstatOrUndefined(this.abs(sofar));
+      const st = await lstatIn(this.fs, this.abs(sofar));
       if (st === undefined || !st.isDirectory()) {
         throw new UnsafeArchiveError(
           entry,
@@ -90,6 +95,16 @@ export class DirResolver {
 export async function lstatOrUndefined(p: string) {
   try {
     return await lstat(p);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+/** lstat through `fs`; undefined when nothing is there. */
+export async function lstatIn(fs: LayerFs, p: string): Promise<Stats | undefined> {
+  try {
+    return await fs.lstat(p);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return undefined;
     throw err;

@@ -1,21 +1,9 @@
-import { constants } from 'node:fs';
-import {
-  type FileHandle,
-  lchown,
-  link,
-  lstat,
-  lutimes,
-  mkdir,
-  open,
-  readdir,
-  rm,
-  symlink,
-} from 'node:fs/promises';
 import type { Header } from 'tar-stream';
 import { isErrno, UnsafeArchiveError } from '../errors.js';
 import { baseOf, isAtOrBelow, joinRel, normalizeEntryPath, parentOf } from './archive-path.js';
-import { DirResolver, lstatOrUndefined } from './dir-resolver.js';
+import { DirResolver, lstatIn } from './dir-resolver.js';
 import { type Attrs, attrsOf, xattrsOf } from './entry-attrs.js';
+import { asyncLayerFs, type LayerFile, type LayerFs } from './layer-fs.js';
 import {
   AUFS_META_PREFIX,
   OPAQUE_WHITEOUT,
@@ -37,6 +25,8 @@ export interface LayerWriterOptions {
   /** Character and block devices are refused (default) or skipped; never created. */
   devices?: 'reject' | 'skip';
   specialFiles: SpecialFiles;
+  /** How files are written: the thread pool (default) or, in a worker thread, direct system calls. */
+  fs?: LayerFs;
 }
 
 /** An entry's data as tar-stream hands it out (a streamx Readable). */
@@ -45,8 +35,6 @@ export interface EntryData extends AsyncIterable<unknown> {
   resume(): unknown;
 }
 
-const OPEN_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-const OPEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 /** Files up to this size are gathered and written with one call. */
 const SMALL_FILE = 1 << 20;
 /** Larger files are written in batches of about this many bytes, one in flight while the next gathers. */
@@ -65,6 +53,7 @@ const MAX_PENDING_BYTES = 64 << 20;
 export class LayerWriter {
   private readonly mode: WhiteoutMode;
   private readonly dirs: DirResolver;
+  private readonly fs: LayerFs;
   private readonly dirAttrs = new Map<string, Attrs>();
   private readonly xattrs = new Map<string, XattrMap>();
   private readonly opaque = new Set<string>();
@@ -73,7 +62,7 @@ export class LayerWriter {
   private readonly pending = new Set<Promise<void>>();
   private pendingBytes = 0;
   /** The file whose data is being read from the archive, closed by `abort`. */
-  private current: FileHandle | undefined;
+  private current: LayerFile | undefined;
   private failure: unknown;
   private readonly myUid = process.getuid?.() ?? 0;
   private readonly myGid = process.getgid?.() ?? 0;
@@ -86,7 +75,8 @@ export class LayerWriter {
     private readonly options: LayerWriterOptions,
   ) {
     this.mode = options.whiteouts ?? 'overlay';
-    this.dirs = new DirResolver(root);
+    this.fs = options.fs ?? asyncLayerFs;
+    this.dirs = new DirResolver(root, this.fs);
   }
 
   /** Applies one entry; on error the caller abandons the whole archive (nothing is drained). */
@@ -173,16 +163,16 @@ export class LayerWriter {
 
   /** Removes whatever is at `rel` and forgets everything recorded at or below it. */
   private async remove(rel: string): Promise<void> {
-    const st = await lstatOrUndefined(this.abs(rel));
+    const st = await lstatIn(this.fs, this.abs(rel));
     if (st === undefined) return;
     if (!st.isDirectory()) {
       // Only a directory has anything recorded below it; a file costs no scan.
-      await rm(this.abs(rel), { force: true });
+      await this.fs.rm(this.abs(rel), {});
       for (const set of [this.opaque, this.written]) set.delete(rel);
       this.xattrs.delete(rel);
       return;
     }
-    await rm(this.abs(rel), { recursive: true, force: true });
+    await this.fs.rm(this.abs(rel), { recursive: true });
     const below = (p: string) => isAtOrBelow(p, rel);
     this.dirs.forget(rel);
     for (const set of [this.opaque, this.written]) {
@@ -218,7 +208,7 @@ export class LayerWriter {
     // overlayfs itself shares one inode among whiteouts; one mknod per owner keeps spawns rare.
     if (template !== undefined) {
       try {
-        await link(template, this.abs(target));
+        await this.fs.link(template, this.abs(target));
         return;
       } catch (err) {
         if (!isErrno(err, 'ENOENT')) throw err;
@@ -230,7 +220,7 @@ export class LayerWriter {
 
   /** Flatten mode's opaque marker: deletes what lower layers put in `dir`, keeping this layer's entries. */
   private async clearLower(dir: string): Promise<void> {
-    for (const child of await readdir(this.abs(dir))) {
+    for (const child of await this.fs.readdir(this.abs(dir))) {
       const rel = joinRel(dir, child);
       if (!this.written.has(rel)) await this.remove(rel);
       else if (this.dirs.has(rel)) await this.clearLower(rel);
@@ -242,13 +232,13 @@ export class LayerWriter {
     const attrs = attrsOf(header);
     // Created with its final permission bits when the umask keeps them: one fchmod less per file.
     const createMode = attrs.mode & 0o777;
-    let fh: FileHandle;
+    let fh: LayerFile;
     try {
-      fh = await open(this.abs(target), OPEN_NEW_FILE, createMode);
+      fh = await this.fs.openNewFile(this.abs(target), createMode);
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
       await this.remove(target);
-      fh = await open(this.abs(target), OPEN_NEW_FILE, createMode);
+      fh = await this.fs.openNewFile(this.abs(target), createMode);
     }
     this.written.add(target);
     this.fileBytes += size;
@@ -269,7 +259,7 @@ export class LayerWriter {
     await this.background(this.finishFile(fh, attrs, chunks), chunks.length > 0 ? size : 0);
   }
 
-  private async finishFile(fh: FileHandle, a: Attrs, chunks: Buffer[]): Promise<void> {
+  private async finishFile(fh: LayerFile, a: Attrs, chunks: Buffer[]): Promise<void> {
     try {
       if (chunks.length === 1) await fh.write(chunks[0] as Buffer);
       else if (chunks.length > 1) await fh.writev(chunks);
@@ -305,13 +295,13 @@ export class LayerWriter {
 
   private async makeDir(target: string, header: Header): Promise<void> {
     try {
-      await mkdir(this.abs(target), { mode: 0o700 });
+      await this.fs.mkdir(this.abs(target), 0o700);
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
-      const st = await lstat(this.abs(target));
+      const st = await this.fs.lstat(this.abs(target));
       if (!st.isDirectory()) {
         await this.remove(target);
-        await mkdir(this.abs(target), { mode: 0o700 });
+        await this.fs.mkdir(this.abs(target), 0o700);
       }
     }
     this.dirs.add(target);
@@ -327,16 +317,16 @@ export class LayerWriter {
     }
     const abs = this.abs(target);
     try {
-      await symlink(linkname, abs);
+      await this.fs.symlink(linkname, abs);
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
       await this.remove(target);
-      await symlink(linkname, abs);
+      await this.fs.symlink(linkname, abs);
     }
     this.written.add(target);
     const a = attrsOf(header);
-    if (a.uid !== this.myUid || a.gid !== this.myGid) await lchown(abs, a.uid, a.gid);
-    await lutimes(abs, a.atime, a.mtime);
+    if (a.uid !== this.myUid || a.gid !== this.myGid) await this.fs.lchown(abs, a.uid, a.gid);
+    await this.fs.lutimes(abs, a.atime, a.mtime);
     this.recordXattrs(target, header);
   }
 
@@ -344,7 +334,7 @@ export class LayerWriter {
     const source = normalizeEntryPath(header.linkname ?? '', 'hardlink target');
     if (source === '') throw new UnsafeArchiveError(header.name, 'hardlink to the root directory');
     await this.dirs.checkReal(parentOf(source), header.name);
-    const st = await lstatOrUndefined(this.abs(source));
+    const st = await lstatIn(this.fs, this.abs(source));
     if (st === undefined) {
       throw new UnsafeArchiveError(
         header.name,
@@ -355,11 +345,11 @@ export class LayerWriter {
     if (source === target) return;
     // The source's metadata may still be in flight; link shares the inode, so it lands anyway.
     try {
-      await link(this.abs(source), this.abs(target));
+      await this.fs.link(this.abs(source), this.abs(target));
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
       await this.remove(target);
-      await link(this.abs(source), this.abs(target));
+      await this.fs.link(this.abs(source), this.abs(target));
     }
     this.written.add(target);
   }
@@ -369,8 +359,8 @@ export class LayerWriter {
     const a = attrsOf(header);
     await this.options.specialFiles.fifo(this.abs(target), a.mode);
     this.written.add(target);
-    if (a.uid !== this.myUid || a.gid !== this.myGid) await lchown(this.abs(target), a.uid, a.gid);
-    await lutimes(this.abs(target), a.atime, a.mtime);
+    if (a.uid !== this.myUid || a.gid !== this.myGid) await this.fs.lchown(this.abs(target), a.uid, a.gid);
+    await this.fs.lutimes(this.abs(target), a.atime, a.mtime);
     this.recordXattrs(target, header);
   }
 
@@ -380,7 +370,7 @@ export class LayerWriter {
   }
 
   private async finishDir(rel: string, a: Attrs): Promise<void> {
-    const fh = await open(this.abs(rel), OPEN_DIR);
+    const fh = await this.fs.openDir(this.abs(rel));
     try {
       if (a.uid !== this.myUid || a.gid !== this.myGid) await fh.chown(a.uid, a.gid);
       await fh.chmod(a.mode);
@@ -395,7 +385,7 @@ export class LayerWriter {
  * Streams a large file's data: chunks gather into batches of ~WRITE_BATCH bytes written with one
  * writev while the next batch gathers, instead of one awaited write per (often 64 KiB) chunk.
  */
-async function writeLarge(fh: FileHandle, data: EntryData): Promise<void> {
+async function writeLarge(fh: LayerFile, data: EntryData): Promise<void> {
   let batch: Buffer[] = [];
   let bytes = 0;
   let inflight: Promise<unknown> | undefined;
