@@ -20,6 +20,12 @@ export interface EngineConfig {
   insecureRegistries: string[];
   /** Outbound NAT for bridge networks; off by default so containers have no route beyond the machine. */
   outboundNat: boolean;
+  /**
+   * Published ports without a host address also answer on the default bridge's gateway (same port):
+   * testcontainers on a machine with `/.dockerenv` checks every port there. On by default (Docker
+   * binds 0.0.0.0, every address); `SKIFF_PUBLISH_ON_BRIDGE_GATEWAY=0` keeps them on loopback only.
+   */
+  publishOnBridgeGateway: boolean;
   /** Grace period before a dead session's resources are removed. */
   sessionGraceMs: number;
   /** An engine started for one test run exits when its last session ends. */
@@ -58,6 +64,7 @@ export function loadEngineConfig(
     registryMirrors: list(env.SKIFF_REGISTRY_MIRRORS),
     insecureRegistries: list(env.SKIFF_INSECURE_REGISTRIES),
     outboundNat: env.SKIFF_OUTBOUND_NAT === '1' || env.SKIFF_OUTBOUND_NAT === 'true',
+    publishOnBridgeGateway: !['0', 'false'].includes(env.SKIFF_PUBLISH_ON_BRIDGE_GATEWAY ?? ''),
     sessionGraceMs: Number(env.SKIFF_SESSION_GRACE_MS ?? 3000),
     exitWhenIdle: env.SKIFF_EXIT_WHEN_IDLE === '1',
     logLevel: env.SKIFF_LOG_LEVEL ?? 'info',

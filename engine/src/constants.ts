@@ -51,3 +51,10 @@ export const Header = {
 
 /** The zero time Docker reports for a timestamp that never happened. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * testcontainers' name for the host (its port forwarder and `exposeHostPorts`): every container on
+ * a bridge network gets it in `/etc/hosts`, pointing at the gateway like `host.skiff.internal` and
+ * `host.docker.internal` (which `@skiff/net` maps itself), unless `--add-host` names it already.
+ */
+export const TESTCONTAINERS_HOST_ALIAS = 'host.testcontainers.internal';

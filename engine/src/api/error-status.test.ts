@@ -1,6 +1,13 @@
+import {
+  ConflictError as NetConflictError,
+  InvalidArgumentError as NetInvalidArgumentError,
+  NetworkNotFoundError,
+  PortInUseError,
+} from '@skiff/net';
 import { describe, expect, it } from 'vitest';
 import { DockerfileSyntaxError } from '../builder/dockerfile-syntax-error.js';
 import { ConflictError, NotFoundError, NotModifiedError, RegistryError } from '../errors.js';
+import { PredefinedNetworkError } from '../networks/predefined-network-error.js';
 import { RegistryErrorCode } from '../registry/registry-constants.js';
 import { errorBody, errorStatus } from './error-status.js';
 
@@ -30,5 +37,15 @@ describe('errorStatus', () => {
     expect(errorStatus(new ConflictError('in use'))).toBe(409);
     expect(errorStatus(new Error('bug'))).toBe(500);
     expect(errorBody(new NotFoundError('image', 'a:1'))).toEqual({ message: 'No such image: a:1' });
+  });
+
+  it("maps @skiff/net's codes and refuses to remove built-in networks with 403, as moby does", () => {
+    expect(errorStatus(new NetworkNotFoundError('nope'))).toBe(404);
+    expect(errorStatus(new NetConflictError('network with name a already exists'))).toBe(409);
+    expect(errorStatus(new NetInvalidArgumentError('invalid subnet "x"'))).toBe(400);
+    expect(errorStatus(new PortInUseError('127.0.0.1', 8080, 'tcp'))).toBe(409);
+    expect(
+      errorStatus(new PredefinedNetworkError('bridge is a pre-defined network and cannot be removed')),
+    ).toBe(403);
   });
 });

@@ -1,3 +1,4 @@
+import { NetError } from '@skiff/net';
 import {
   ConflictError,
   DigestMismatchError,
@@ -11,6 +12,7 @@ import {
   UnauthorizedError,
   UnsafeArchiveError,
 } from '../errors.js';
+import { PredefinedNetworkError } from '../networks/predefined-network-error.js';
 import { RegistryErrorCode } from '../registry/registry-constants.js';
 import { PayloadTooLargeError, RouteNotFoundError, UnsupportedApiVersionError } from './api-errors.js';
 
@@ -43,11 +45,28 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
 };
 
 /**
+ * `@skiff/net`'s errors are its own classes (it never imports the engine), known by their codes.
+ * A taken host port or an exhausted subnet pool is a state conflict; a lock held too long by
+ * another engine is worth a retry.
+ */
+const NET_STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  SKIFF_NETWORK_NOT_FOUND: 404,
+  SKIFF_SANDBOX_NOT_FOUND: 409,
+  SKIFF_CONFLICT: 409,
+  SKIFF_INVALID_ARGUMENT: 400,
+  SKIFF_PORT_IN_USE: 409,
+  SKIFF_POOL_EXHAUSTED: 409,
+  SKIFF_LOCK_TIMEOUT: 503,
+};
+
+/**
  * The one place where engine errors become HTTP statuses. Docker clients match on these (404
  * `No such container`, 409 conflicts, 304 no-ops), so they follow moby's `errdefs` mapping.
  */
 export function errorStatus(err: unknown): number {
   if (err instanceof NotModifiedError) return 304;
+  if (err instanceof NetError) return NET_STATUS_BY_CODE[err.code] ?? 500;
+  if (err instanceof PredefinedNetworkError) return 403;
   if (err instanceof SkiffError) {
     const byCode = STATUS_BY_CODE[err.code];
     if (byCode !== undefined) return byCode;

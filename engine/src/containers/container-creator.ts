@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { BuiltInNetwork } from '@skiff/net';
 import { ZERO_TIME } from '../constants.js';
 import { InvalidArgumentError, isErrno, NotFoundError } from '../errors.js';
 import { hostPlatform } from '../images/image-config.js';
@@ -55,7 +56,13 @@ function reserveName(ctx: ContainerContext, input: ContainerCreateInput, id: str
   return fallback;
 }
 
-function checkNetworkMode(ctx: ContainerContext, spec: ContainerSpec): void {
+/**
+ * Checks the network mode and endpoints before anything is made: another container to share
+ * with, or networks that exist (moby answers `network x not found` at create, not at start).
+ * Endpoints and the primary network are recorded by name, so connect/disconnect and inspect
+ * match them whichever reference (ID, prefix, name) the client used.
+ */
+async function resolveNetworks(ctx: ContainerContext, spec: ContainerSpec): Promise<void> {
   const mode = spec.networkMode;
   if (mode === 'none' || mode === 'host') return;
   if (mode.startsWith('container:')) {
@@ -67,10 +74,38 @@ function checkNetworkMode(ctx: ContainerContext, spec: ContainerSpec): void {
     }
     return;
   }
-  if (!ctx.deps.network) {
+  const network = ctx.deps.network;
+  if (!network) {
     throw new InvalidArgumentError(
       `network mode ${JSON.stringify(mode)} needs the network manager, which this engine runs without: use network mode "none" or "host"`,
     );
+  }
+  if (!spec.endpoints.some((e) => e.network === mode) && mode !== BuiltInNetwork.Bridge) {
+    spec.networkMode = (await network.getNetwork(mode)).name;
+  }
+  for (const endpoint of spec.endpoints) {
+    // The default bridge always exists: no lookup on the hot path of a plain create.
+    const info =
+      endpoint.network === BuiltInNetwork.Bridge
+        ? { name: endpoint.network, driver: 'bridge', builtIn: true }
+        : await network.getNetwork(endpoint.network);
+    if (info.driver !== 'bridge') {
+      throw new InvalidArgumentError(
+        `network ${info.name} (driver ${info.driver}) cannot be combined with other networks: use --network ${info.name} alone`,
+      );
+    }
+    if (info.builtIn && endpoint.aliases.length > 0) {
+      throw new InvalidArgumentError(
+        `network-scoped aliases are supported only for containers in user defined networks, not on ${info.name} (aliases ${endpoint.aliases.join(', ')})`,
+      );
+    }
+    if (info.builtIn && endpoint.ipv4Address) {
+      throw new InvalidArgumentError(
+        `user specified IP address ${endpoint.ipv4Address} is supported on user defined networks only, not on ${info.name}`,
+      );
+    }
+    if (spec.networkMode === endpoint.network) spec.networkMode = info.name;
+    endpoint.network = info.name;
   }
 }
 
@@ -166,7 +201,7 @@ export async function createContainer(
     checkPlatform(image, input.platform, input.image);
     const merged = mergeCreateInput(input, image, { id, name });
     if (merged.networkMode === 'host' && !input.hostname) merged.hostname = os.hostname();
-    checkNetworkMode(ctx, merged);
+    await resolveNetworks(ctx, merged);
     const { mounts, resolved } = await resolveMounts(ctx, merged, createdVolumes);
     const spec: ContainerSpec = { ...merged, mounts };
 

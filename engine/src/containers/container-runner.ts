@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NetworkMode, SandboxRequest } from '@skiff/net';
+import { TESTCONTAINERS_HOST_ALIAS } from '../constants.js';
 import {
   ConflictError,
   errorMessage,
@@ -33,6 +34,15 @@ function sandboxMode(record: ContainerRecord): NetworkMode {
     endpoints.unshift({ network: spec.networkMode, aliases: [] });
   }
   return { kind: 'bridge', endpoints };
+}
+
+/** The user's `--add-host` entries, plus testcontainers' host alias unless they name it themselves. */
+function sandboxExtraHosts(record: ContainerRecord): string[] {
+  const { extraHosts } = record.spec;
+  const named = extraHosts.some(
+    (h) => h.slice(0, Math.max(0, h.indexOf(':'))).toLowerCase() === TESTCONTAINERS_HOST_ALIAS,
+  );
+  return named ? extraHosts : [...extraHosts, `${TESTCONTAINERS_HOST_ALIAS}:host-gateway`];
 }
 
 function sandboxPorts(record: ContainerRecord): SandboxRequest['ports'] {
@@ -80,7 +90,7 @@ async function prepareNetwork(
     domainname: record.spec.domainname,
     mode: sandboxMode(record),
     ports: sandboxPorts(record),
-    extraHosts: record.spec.extraHosts,
+    extraHosts: sandboxExtraHosts(record),
     dns: record.spec.dns,
     dnsSearch: record.spec.dnsSearch,
     dnsOptions: record.spec.dnsOptions,

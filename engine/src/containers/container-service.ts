@@ -178,8 +178,8 @@ export interface ContainerService {
    * Optional: engines without a network manager may leave it out.
    */
   connectNetwork?(ref: string, endpoint: EndpointSpec): Promise<void>;
-  /** `POST /networks/{id}/disconnect`. */
-  disconnectNetwork?(ref: string, network: string): Promise<void>;
+  /** `POST /networks/{id}/disconnect`; with `force`, a container not on the network is no error. */
+  disconnectNetwork?(ref: string, network: string, options?: { force?: boolean }): Promise<void>;
 }
 
 export function isRunningStatus(status: ContainerStatus): boolean {

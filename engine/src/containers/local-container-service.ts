@@ -362,9 +362,11 @@ export class LocalContainerService implements ContainerService {
     await this.ctx.locks.run(record.id, () => connectContainerNetwork(this.ctx, record, endpoint));
   }
 
-  async disconnectNetwork(ref: string, networkRef: string): Promise<void> {
+  async disconnectNetwork(ref: string, networkRef: string, options: { force?: boolean } = {}): Promise<void> {
     const record = this.store.resolve(ref);
-    await this.ctx.locks.run(record.id, () => disconnectContainerNetwork(this.ctx, record, networkRef));
+    await this.ctx.locks.run(record.id, () =>
+      disconnectContainerNetwork(this.ctx, record, networkRef, options.force ?? false),
+    );
   }
 
   private checkSignal(signal: string): number {

@@ -6,6 +6,7 @@ import { createApiRouter } from '../api/api-router.js';
 import { ApiServer } from '../api/api-server.js';
 import { authRoutes } from '../api/routes/auth-routes.js';
 import { buildRoutes } from '../api/routes/build-routes.js';
+import { networkRoutes } from '../api/routes/network-routes.js';
 import { sessionRoutes } from '../api/routes/session-routes.js';
 import { createBuildParts } from '../builder/executor/build-parts.js';
 import type { EngineConfig } from '../config.js';
@@ -15,6 +16,7 @@ import { LocalContentStore } from '../content/local-content-store.js';
 import { EventBus } from '../events/event-bus.js';
 import { applyConfigChanges } from '../images/config-changes.js';
 import type { Logger } from '../logger.js';
+import { NetworkService } from '../networks/network-service.js';
 import { SystemMounter } from '../os/system-mounter.js';
 import { prepareCgroupsForCrun } from '../runtime/cgroup-layout.js';
 import { createOciRuntime } from '../runtime/create-oci-runtime.js';
@@ -109,9 +111,12 @@ export async function startEngine(
       stateDir: path.join(config.stateDir, 'net'),
       logger,
       outboundNat: config.outboundNat,
+      publishOnBridgeGateway: config.publishOnBridgeGateway,
     });
     await network.init();
-    cleanups.push(() => (options.ephemeral ? network.destroy() : network.close()));
+    // A per-run engine (ephemeral, or exiting when idle) leaves no bridge holding a subnet.
+    const perRun = options.ephemeral || config.exitWhenIdle;
+    cleanups.push(() => (perRun ? network.destroy() : network.close()));
 
     const containers = await createContainerService({
       config,
@@ -195,12 +200,14 @@ export async function startEngine(
       logger,
       onIdle: idle,
     });
+    const networks = new NetworkService({ manager: network, containers, events, logger });
     const backends: ApiBackends = { containers, images, events, volumes, facts };
     const api = new ApiServer({
       router: createApiRouter(backends, [
         buildRoutes(build),
         sessionRoutes(sessions),
         authRoutes(imageParts.registry),
+        networkRoutes(networks),
       ]),
       logger,
     });

@@ -1,3 +1,4 @@
+import { BuiltInNetwork } from '@skiff/net';
 import { ZERO_TIME } from '../../constants.js';
 import type { ContainerRecord, ContainerState } from '../../containers/container-record.js';
 import type { ContainerSpec } from '../../containers/container-spec.js';
@@ -225,7 +226,8 @@ function wirePorts(record: ContainerRecord): WirePortMap {
 export function toContainerInspect(record: ContainerRecord): ContainerInspectWire {
   const { spec, state } = record;
   const networks = wireNetworks(record);
-  const primary = record.endpoints[0];
+  // moby fills the top-level (deprecated) address fields from the default bridge endpoint only.
+  const primary = record.endpoints.find((e) => e.networkName === BuiltInNetwork.Bridge);
   const wireState: ContainerInspectWire['State'] = {
     Status: state.status,
     Running: state.status === 'running' || state.status === 'paused' || state.status === 'restarting',
