@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CliContext, GlobalOptions } from './cli-context.js';
+import { addNetworkCommand, addPortCommand } from './network-commands.js';
 import { addCreateFlags } from './run-flags.js';
 import { collect } from './units.js';
 
@@ -196,13 +197,13 @@ export function buildProgram(only?: string): Command {
   if (want('inspect'))
     program
       .command('inspect')
-      .description('return low-level information on containers or images')
+      .description('return low-level information on containers, images or networks')
       .argument('<name...>')
       .option(
         '-f, --format <template>',
         'format the output using a template ({{.Field.Sub}}, {{json .Field}}) or json',
       )
-      .option('--type <type>', 'only inspect objects of the given type (container or image)')
+      .option('--type <type>', 'only inspect objects of the given type (container, image or network)')
       .action((names: string[], flags) =>
         run(async (ctx) => (await import('./commands/inspect.js')).inspect(ctx, names, flags)),
       );
@@ -465,6 +466,9 @@ export function buildProgram(only?: string): Command {
       .option('--htpasswd <file>', 'require Basic auth with the bcrypt users of this htpasswd file')
       .action((flags) => run(async () => (await import('./commands/registry.js')).registryServe(flags)));
 
+  if (want('network')) addNetworkCommand(program, run);
+  if (want('port')) addPortCommand(program, run);
+
   return program;
 }
 
@@ -501,6 +505,8 @@ export const TOP_LEVEL_COMMANDS = [
   'login',
   'logout',
   'registry',
+  'network',
+  'port',
 ];
 
 /** The command word of argv, skipping the global `-H/--host <socket>`. */

@@ -27,6 +27,7 @@ export interface CreateFlags {
   restart?: string;
   network?: string;
   networkAlias: string[];
+  ip?: string;
   publish: string[];
   publishAll?: boolean;
   expose: string[];
@@ -75,8 +76,12 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--cap-add <cap>', 'add Linux capabilities', collect, [])
     .option('--cap-drop <cap>', 'drop Linux capabilities', collect, [])
     .option('--restart <policy>', 'restart policy: no, always, on-failure[:N], unless-stopped')
-    .option('--network <net>', 'connect a container to a network (none, host, or a network name)')
+    .option(
+      '--network <net>',
+      'connect a container to a network (bridge, none, host, container:<name|id>, or a network name)',
+    )
     .option('--network-alias <alias>', 'add network-scoped alias for the container', collect, [])
+    .option('--ip <address>', 'IPv4 address of the container on its (user-defined) network')
     .option(
       '-p, --publish <[IP:][HOST:]CONTAINER[/PROTO]>',
       "publish a container's port(s) to the host",

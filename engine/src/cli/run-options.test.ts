@@ -184,4 +184,25 @@ describe('run flags → create body', () => {
     expect(resolveBind('/abs:/x', '/cwd')).toBe('/abs:/x');
     expect(resolveBind('../up:/x', '/cwd/sub')).toBe('/cwd/up:/x');
   });
+
+  it('puts --network-alias and --ip on the endpoint of --network, and host-gateway into ExtraHosts', () => {
+    const body = toCreateBody(
+      'busybox',
+      [],
+      flags({
+        network: 'app',
+        networkAlias: ['db'],
+        ip: '10.211.0.9',
+        addHost: ['host.docker.internal:host-gateway'],
+      }),
+      { attach: false, env: {}, cwd: '/' },
+    );
+    expect(body.HostConfig?.NetworkMode).toBe('app');
+    expect(body.HostConfig?.ExtraHosts).toEqual(['host.docker.internal:host-gateway']);
+    expect(body.NetworkingConfig).toEqual({
+      EndpointsConfig: { app: { Aliases: ['db'], IPAMConfig: { IPv4Address: '10.211.0.9' } } },
+    });
+    const input = toContainerCreateInput(body, {});
+    expect(input.endpoints).toEqual([{ network: 'app', aliases: ['db'], ipv4Address: '10.211.0.9' }]);
+  });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type {
   ContainerCreateBody,
+  WireEndpointSettings,
   WireHostConfig,
   WireMount,
   WirePortBinding,
@@ -297,9 +298,12 @@ export function toCreateBody(
     }
     if (flags.healthRetries) body.Healthcheck.Retries = parseIntFlag(flags.healthRetries, '--health-retries');
   }
-  if (flags.networkAlias.length > 0) {
+  if (flags.networkAlias.length > 0 || flags.ip) {
     const network = flags.network && flags.network !== 'default' ? flags.network : 'bridge';
-    body.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: flags.networkAlias } } };
+    const endpoint: WireEndpointSettings = {};
+    if (flags.networkAlias.length > 0) endpoint.Aliases = flags.networkAlias;
+    if (flags.ip) endpoint.IPAMConfig = { IPv4Address: flags.ip };
+    body.NetworkingConfig = { EndpointsConfig: { [network]: endpoint } };
   }
   return body;
 }

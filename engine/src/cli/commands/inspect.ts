@@ -10,12 +10,12 @@ export interface InspectFlags {
 }
 
 async function find(ctx: CliContext, name: string, type: string | undefined): Promise<unknown | undefined> {
-  const tries =
-    type === 'container'
-      ? [`/containers/${name}/json`]
-      : type === 'image'
-        ? [`/images/${name}/json`]
-        : [`/containers/${name}/json`, `/images/${name}/json`];
+  const byType: Record<string, string> = {
+    container: `/containers/${name}/json`,
+    image: `/images/${name}/json`,
+    network: `/networks/${encodeURIComponent(name)}`,
+  };
+  const tries = type ? [byType[type] ?? ''] : Object.values(byType);
   for (const path of tries) {
     try {
       return await ctx.client.json('GET', path);
@@ -26,10 +26,13 @@ async function find(ctx: CliContext, name: string, type: string | undefined): Pr
   return undefined;
 }
 
-/** `skiff inspect`: containers first, then images (docker's order), as a JSON array or through `--format`. */
+/** `skiff inspect`: containers first, then images, then networks (docker's order), as a JSON array or through `--format`. */
 export async function inspect(ctx: CliContext, names: string[], flags: InspectFlags): Promise<number> {
-  if (flags.type && flags.type !== 'container' && flags.type !== 'image') {
-    throw new UsageError(`"${flags.type}" is not a valid value for --type: use container or image`, 1);
+  if (flags.type && !['container', 'image', 'network'].includes(flags.type)) {
+    throw new UsageError(
+      `"${flags.type}" is not a valid value for --type: use container, image or network`,
+      1,
+    );
   }
   const found: unknown[] = [];
   let missing = false;

@@ -50,6 +50,16 @@ function startFailureCode(message: string): number {
   return 125;
 }
 
+/**
+ * A run whose start failed (a host port taken, a missing binary) removes the container it made,
+ * so nothing half-created stays behind under its name. (`docker run` leaves it `Created`.)
+ */
+async function discard(ctx: CliContext, id: string): Promise<void> {
+  await ctx.client
+    .call('DELETE', `/containers/${id}`, { query: { force: 1, v: 1 }, accept: [404] })
+    .catch(() => undefined);
+}
+
 export async function createOnly(
   ctx: CliContext,
   image: string,
@@ -95,6 +105,7 @@ export async function runContainer(
     try {
       await client.call('POST', `${path}/start`, { accept: [304] });
     } catch (e) {
+      await discard(ctx, id);
       if (e instanceof EngineApiError) {
         err(`skiff: Error response from daemon: ${e.message}`);
         return startFailureCode(e.message);
@@ -121,6 +132,7 @@ export async function runContainer(
   } catch (e) {
     conn.socket.destroy();
     waitRes.cancel();
+    await discard(ctx, id);
     if (e instanceof EngineApiError) {
       err(`skiff: Error response from daemon: ${e.message}`);
       return startFailureCode(e.message);
