@@ -45,9 +45,14 @@ async function hashOne({ tree, rel, entry }: HashedSource): Promise<string> {
       lines[index] = `${item.rel}\0${describe(item.entry, '')}`;
       continue;
     }
+    const full = rel === '' ? item.rel : `${rel}/${item.rel}`;
+    const known = tree.knownDigest?.(full);
+    if (known !== undefined) {
+      lines[index] = `${item.rel}\0${describe(item.entry, known)}`;
+      continue;
+    }
     if (running >= DIGEST_CONCURRENCY) await new Promise<void>((r) => waiters.push(r));
     running++;
-    const full = rel === '' ? item.rel : `${rel}/${item.rel}`;
     const work = tree
       .digest(full, item.entry)
       .then((digest) => {

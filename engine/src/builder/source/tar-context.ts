@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -90,6 +89,10 @@ export class TarContext implements SourceTree {
     });
   }
 
+  knownDigest(rel: string): string | undefined {
+    return this.records.get(rel)?.digest;
+  }
+
   async digest(rel: string): Promise<string> {
     const digest = this.records.get(rel)?.digest;
     if (digest === undefined) throw new InvalidArgumentError(`${rel} is not a file of the build context`);
@@ -120,68 +123,116 @@ export class TarContext implements SourceTree {
     await rm(this.spoolFile, { force: true });
   }
 
+  /**
+   * One pass over the upload with tar-stream's callback API (an async iterator costs several
+   * promises per entry, which a 10,000-file context feels): file bytes are hashed as they pass and
+   * gathered into ~1 MiB writes to the spool file.
+   */
   private async ingest(tar: Readable, signal: AbortSignal | undefined): Promise<void> {
     const out = createWriteStream(this.spoolFile, { flags: 'wx', mode: 0o600 });
-    const outError = new Promise<never>((_, reject) => out.once('error', reject));
-    outError.catch(() => {});
+    let outFailure: unknown;
+    out.on('error', (err) => {
+      outFailure ??= err;
+    });
     let offset = 0;
-    let stopped = false;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batchBytes === 0) return;
+      const data = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+      if (!out.write(data)) await drainOrClose(out);
+      if (outFailure) throw outFailure;
+    };
     const parser = extract();
-    const feed = (async () => {
+    parser.on('entry', (header, stream, next) => {
+      const done = (err?: unknown) => next(err === undefined ? undefined : toError(err));
+      // The parser reports failures itself; the entry's copy of them must not go unhandled.
+      stream.on('error', () => {});
+      let rel: string;
+      try {
+        rel = normalizeEntryPath(header.name);
+      } catch (err: unknown) {
+        stream.resume();
+        done(err);
+        return;
+      }
+      const type = header.type ?? 'file';
+      if (type !== 'file' && type !== 'contiguous-file') {
+        stream.on('end', () => {
+          try {
+            this.addSpecial(rel, header);
+            done();
+          } catch (err: unknown) {
+            done(err);
+          }
+        });
+        stream.resume();
+        return;
+      }
+      const hash = createHash('sha256');
+      const start = offset;
+      stream.on('data', (data: unknown) => {
+        const chunk = data as Buffer;
+        hash.update(chunk);
+        offset += chunk.length;
+        batch.push(chunk);
+        batchBytes += chunk.length;
+      });
+      stream.on('end', () => {
+        this.add(rel, {
+          entry: { ...attrs(header), kind: 'file', size: offset - start },
+          offset: start,
+          digest: `sha256:${hash.digest('hex')}`,
+        });
+        if (batchBytes < FLUSH_BYTES) done();
+        else flush().then(() => done(), done);
+      });
+    });
+    const finished = new Promise<void>((resolve, reject) => {
+      parser.on('finish', () => resolve());
+      parser.on('error', reject);
+      parser.on('close', () => resolve());
+    });
+    finished.catch(() => {});
+    try {
       for await (const chunk of tar) {
-        if (stopped) return;
         if (signal?.aborted) throw new SkiffError('SKIFF_BUILD_CANCELLED', 'the client went away');
         if (!parser.write(chunk as Buffer)) await drainOrClose(parser);
+        if (parser.destroyed) break;
       }
       parser.end(undefined);
-    })();
-    feed.catch((err: unknown) => parser.destroy(err instanceof Error ? err : new Error(String(err))));
-    try {
-      for await (const item of parser) {
-        const header = item.header;
-        const rel = normalizeEntryPath(header.name);
-        const type = header.type ?? 'file';
-        if (type === 'file' || type === 'contiguous-file') {
-          const hash = createHash('sha256');
-          const start = offset;
-          for await (const chunk of item) {
-            const buf = chunk as Buffer;
-            hash.update(buf);
-            offset += buf.length;
-            if (!out.write(buf)) await Promise.race([once(out, 'drain'), outError]);
-          }
-          this.add(rel, {
-            entry: { ...attrs(header), kind: 'file', size: offset - start },
-            offset: start,
-            digest: `sha256:${hash.digest('hex')}`,
-          });
-          continue;
-        }
-        item.resume();
-        if (rel === '') continue;
-        if (type === 'directory')
-          this.add(rel, { entry: { ...attrs(header), kind: 'directory', size: 0 }, offset: 0 });
-        else if (type === 'symlink') {
-          this.add(rel, {
-            entry: { ...attrs(header), kind: 'symlink', size: 0, linkname: header.linkname ?? '' },
-            offset: 0,
-          });
-        } else if (type === 'link') {
-          const target = this.records.get(normalizeEntryPath(header.linkname ?? '', 'hardlink target'));
-          if (target?.entry.kind === 'file') this.add(rel, { ...target, entry: { ...target.entry } });
-        }
-        // FIFOs and device nodes mean nothing in a build context: skipped, as the docker CLI does.
-      }
-      await feed;
+      await finished;
+      await flush();
       out.end();
-      await Promise.race([once(out, 'finish'), outError]);
+      await new Promise<void>((resolve, reject) => {
+        if (outFailure) reject(outFailure);
+        out.once('finish', () => resolve());
+        out.once('error', reject);
+      });
     } catch (err) {
-      stopped = true;
       parser.destroy();
       out.destroy();
-      await feed.catch(() => {});
       throw err;
     }
+  }
+
+  private addSpecial(rel: string, header: Header): void {
+    if (rel === '') return;
+    const type = header.type;
+    if (type === 'directory') {
+      this.add(rel, { entry: { ...attrs(header), kind: 'directory', size: 0 }, offset: 0 });
+    } else if (type === 'symlink') {
+      this.add(rel, {
+        entry: { ...attrs(header), kind: 'symlink', size: 0, linkname: header.linkname ?? '' },
+        offset: 0,
+      });
+    } else if (type === 'link') {
+      const target = this.records.get(normalizeEntryPath(header.linkname ?? '', 'hardlink target'));
+      if (target?.entry.kind === 'file') this.add(rel, { ...target, entry: { ...target.entry } });
+    }
+    // FIFOs and device nodes mean nothing in a build context: skipped, as the docker CLI does.
   }
 
   private add(rel: string, record: TarRecord): void {
@@ -221,6 +272,13 @@ export class TarContext implements SourceTree {
     }
     return set;
   }
+}
+
+/** Spool writes are gathered up to this size. */
+const FLUSH_BYTES = 1 << 20;
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 function drainOrClose(stream: NodeJS.EventEmitter & { destroyed?: boolean }): Promise<void> {
