@@ -179,6 +179,14 @@ export class TarContext implements SourceTree {
         offset += chunk.length;
         batch.push(chunk);
         batchBytes += chunk.length;
+        if (batchBytes >= FLUSH_BYTES) {
+          // A large file: write it out as it comes, never holding more than ~1 MiB.
+          stream.pause();
+          flush().then(
+            () => stream.resume(),
+            (err: unknown) => parser.destroy(toError(err)),
+          );
+        }
       });
       stream.on('end', () => {
         this.add(rel, {
