@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /** The most a client may ask for; longer graces would keep dead sessions' containers for minutes. */
 export const MAX_GRACE_MS = 60_000;
 /** A session whose client never opened a keepalive (it died between the two calls) is reaped after this. */
 export const FIRST_KEEPALIVE_MS = 30_000;
+/** The longest TTL a session may ask for: what one Node timer can wait (about 24.8 days). */
+export const MAX_TTL_MS = 2 ** 31 - 1;
 
 export interface SessionInfo {
   id: string;
@@ -13,10 +15,14 @@ export interface SessionInfo {
   labels: Record<string, string>;
   createdAt: number;
   keepalives: number;
+  /** When a session created with a TTL is reaped, whatever its keepalives (epoch ms). */
+  expiresAt?: number;
 }
 
 interface SessionState extends SessionInfo {
   timer: NodeJS.Timeout | undefined;
+  /** The TTL timer of a session created with `ttlMs`; keepalives never cancel it. */
+  ttlTimer: NodeJS.Timeout | undefined;
   /** Ends the keepalive responses of this session (reap or shutdown). */
   enders: Set<() => void>;
 }
@@ -49,14 +55,25 @@ export class SessionRegistry {
   }
 
   list(): SessionInfo[] {
-    return [...this.sessions.values()].map(({ timer: _t, enders: _e, ...info }) => info);
+    return [...this.sessions.values()].map(({ timer: _t, ttlTimer: _ttl, enders: _e, ...info }) => info);
   }
 
   get size(): number {
     return this.sessions.size;
   }
 
-  create(input: { graceMs?: number; labels?: Record<string, string> }): SessionInfo {
+  /**
+   * A session with `ttlMs` is reaped when the TTL is over even if no keepalive was ever opened (a
+   * `skiff up -d --ttl 2h` environment outlives its CLI); keepalives are optional for it, and when
+   * the last one closes the grace period still applies (whichever comes first reaps).
+   */
+  create(input: { graceMs?: number; labels?: Record<string, string>; ttlMs?: number }): SessionInfo {
+    const ttlMs = input.ttlMs;
+    if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs < 0 || ttlMs > MAX_TTL_MS)) {
+      throw new InvalidArgumentError(
+        `invalid TtlMs ${ttlMs}: a session TTL must be between 0 and ${MAX_TTL_MS} ms (about 24 days)`,
+      );
+    }
     const id = this.options.newId?.() ?? randomBytes(12).toString('hex');
     const graceMs = Math.max(
       0,
@@ -69,17 +86,32 @@ export class SessionRegistry {
       createdAt: Date.now(),
       keepalives: 0,
       timer: undefined,
+      ttlTimer: undefined,
       enders: new Set(),
     };
     this.sessions.set(id, state);
     this.hadSession = true;
-    state.timer = setTimeout(
-      () => this.expire(id, 'no keepalive came'),
-      this.options.firstKeepaliveMs ?? FIRST_KEEPALIVE_MS,
-    );
-    state.timer.unref();
-    this.log.info({ session: id, graceMs, labels: state.labels }, 'session created');
-    return { id, graceMs, labels: state.labels, createdAt: state.createdAt, keepalives: 0 };
+    if (ttlMs === undefined) {
+      state.timer = setTimeout(
+        () => this.expire(id, 'no keepalive came'),
+        this.options.firstKeepaliveMs ?? FIRST_KEEPALIVE_MS,
+      );
+      state.timer.unref();
+    } else {
+      state.expiresAt = state.createdAt + Math.round(ttlMs);
+      state.ttlTimer = setTimeout(() => this.expire(id, 'TTL over'), Math.round(ttlMs));
+      state.ttlTimer.unref();
+    }
+    this.log.info({ session: id, graceMs, ttlMs, labels: state.labels }, 'session created');
+    const info: SessionInfo = {
+      id,
+      graceMs,
+      labels: state.labels,
+      createdAt: state.createdAt,
+      keepalives: 0,
+    };
+    if (state.expiresAt !== undefined) info.expiresAt = state.expiresAt;
+    return info;
   }
 
   /**
@@ -124,6 +156,7 @@ export class SessionRegistry {
     if (!state) return Promise.resolve();
     this.sessions.delete(id);
     if (state.timer) clearTimeout(state.timer);
+    if (state.ttlTimer) clearTimeout(state.ttlTimer);
     for (const end of state.enders) end();
     this.log.info({ session: id, why }, 'reaping session');
     const work = this.options.reap(id).finally(() => {
@@ -142,6 +175,7 @@ export class SessionRegistry {
   async close(): Promise<void> {
     for (const state of this.sessions.values()) {
       if (state.timer) clearTimeout(state.timer);
+      if (state.ttlTimer) clearTimeout(state.ttlTimer);
       for (const end of state.enders) end();
     }
     this.sessions.clear();
