@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
 import { InvalidArgumentError } from '../errors.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -109,13 +108,13 @@ export class Decompressor extends Transform {
       this.inner = inner;
       inner.write(head, cb);
     };
-    if (this.detected === 'zstd' && this.zstdCommand !== false) {
-      this.zstdProcess(this.zstdCommand).then(
+    if (this.detected === 'zstd') {
+      this.zstdInner().then(
         (inner) => {
           if (this.destroyed) {
-            inner?.stop?.();
+            inner.stop?.();
             cb();
-          } else begin(inner ?? this.zstd());
+          } else begin(inner);
         },
         (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),
       );
@@ -124,17 +123,21 @@ export class Decompressor extends Transform {
     begin(
       this.detected === 'gzip'
         ? this.gzip()
-        : this.detected === 'zstd'
-          ? this.zstd()
-          : {
-              write: (c, done) => {
-                this.push(c);
-                done();
-              },
-              end: (done) => done(),
-              resume: () => {},
+        : {
+            write: (c, done) => {
+              this.push(c);
+              done();
             },
+            end: (done) => done(),
+            resume: () => {},
+          },
     );
+  }
+
+  /** The zstd command when configured and installed, else fzstd. */
+  private async zstdInner(): Promise<Inner> {
+    const command = this.zstdCommand === false ? undefined : await this.zstdProcess(this.zstdCommand);
+    return command ?? this.zstdJs();
   }
 
   /** zstd in a child process, or undefined when the command is not installed. */
@@ -213,8 +216,10 @@ export class Decompressor extends Transform {
     };
   }
 
-  private zstd(): Inner {
-    const z = new ZstdDecompress((data) => {
+  /** fzstd, loaded only when needed (it costs every unpack worker's start-up otherwise). */
+  private async zstdJs(): Promise<Inner> {
+    const { Decompress } = await import('fzstd');
+    const z = new Decompress((data) => {
       this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     });
     const run = (c: Uint8Array, final: boolean, done: (err?: Error | null) => void) => {
