@@ -343,6 +343,9 @@ describe('image config', () => {
     expect(c.Entrypoint).toEqual(['/srv/app/bin/entry']);
     expect(c.User).toBe('daemon:daemon');
     expect(c.WorkingDir).toBe('/srv/app/data');
+    await f.withImageRoot('config:1', async (root) => {
+      expect((await stat(path.join(root, 'srv/app/data'))).isDirectory()).toBe(true);
+    });
     expect(c.ExposedPorts).toEqual({ '8080/tcp': {}, '9090/udp': {}, '7000/tcp': {}, '7001/tcp': {} });
     expect(c.Labels).toEqual({
       'org.opencontainers.image.version': '1.2.3',
@@ -421,6 +424,48 @@ describe('image config', () => {
     });
     expect(flavour.log.match(/Using cache/g)?.length).toBe(2);
     expect(await f.readImageFile('runenv:1', 'args.txt')).toBe('mild env-value http://proxy:3128\n');
+  });
+});
+
+describe('RUN networking and the shared cache', () => {
+  it('runs RUN in the host network by default and in an empty one with --network=none', async () => {
+    const dir = await f.context({
+      Dockerfile: [
+        'FROM busybox',
+        "RUN grep -c ':' /proc/net/dev > /default-ifaces",
+        "RUN --network=none grep -c ':' /proc/net/dev > /none-ifaces && cat /etc/hosts > /none-hosts",
+        '',
+      ].join('\n'),
+    });
+    ok(await f.build(dir, { tags: ['net:1'] }));
+    const hostIfaces = (await import('node:fs/promises')).readFile('/proc/net/dev', 'utf8');
+    const expected = (await hostIfaces).split('\n').filter((l) => l.includes(':')).length;
+    expect(await f.readImageFile('net:1', 'default-ifaces')).toBe(`${expected}\n`);
+    expect(await f.readImageFile('net:1', 'none-ifaces')).toBe('1\n');
+    expect(await f.readImageFile('net:1', 'none-hosts')).toContain('127.0.0.1\tlocalhost');
+    // Neither step leaves the /etc/hosts or /etc/resolv.conf mount points in its layer.
+    const image = await f.store.get('net:1');
+    const { readdir } = await import('node:fs/promises');
+    const layerFiles = await Promise.all(
+      image.layers.slice(1).map((l) => readdir(f.snapshotter.dir(l.chainId))),
+    );
+    expect(layerFiles).toEqual([['default-ifaces'], ['none-hosts', 'none-ifaces']]);
+  });
+
+  it('shares the cache with another builder (another engine) on the same store', async () => {
+    const dir = await f.context({ Dockerfile: 'FROM busybox\nRUN echo shared > /shared\n' });
+    const first = ok(await f.build(dir, { tags: ['shared:1'] }));
+    const { ImageBuilder } = await import('../../src/builder/executor/image-builder.js');
+    const { openDirectoryContext } = await import('../../src/builder/executor/build-context.js');
+    const other = new ImageBuilder({ ...f.deps });
+    const context = await openDirectoryContext(dir);
+    const lines: string[] = [];
+    const result = await other.build(context, { tags: ['shared:2'] }, (m) => {
+      if (m.stream) lines.push(m.stream);
+    });
+    await context.close();
+    expect(result.imageId).toBe(first.imageId);
+    expect(lines).toContain(' ---> Using cache\n');
   });
 });
 
