@@ -62,6 +62,41 @@ export class ContainerCgroups {
     return { cgroupsPath: path.posix.join(own, 'c'), memoryOnParent: true };
   }
 
+  /**
+   * Changes the memory limit kept on the parent cgroup of a running container (`docker update`).
+   * v1 refuses a memory limit above memory+swap and the reverse, so the order of the two writes
+   * follows the direction of the change.
+   */
+  async setParentMemory(id: string, memory: number, memorySwap: number | undefined): Promise<void> {
+    const dir = this.dir('memory', path.posix.join(this.base, id));
+    const writeMemory = () => writeFile(path.join(dir, 'memory.limit_in_bytes'), String(memory));
+    const writeSwap = async () => {
+      if (memorySwap === undefined || memorySwap === 0) return;
+      await writeFile(path.join(dir, 'memory.memsw.limit_in_bytes'), String(memorySwap)).catch(
+        (err: unknown) => {
+          // No swap accounting on this kernel: the memory limit alone applies.
+          if (!isErrno(err, 'ENOENT')) throw err;
+        },
+      );
+    };
+    const current = Number((await readFile(path.join(dir, 'memory.limit_in_bytes'), 'utf8')).trim());
+    if (memory > current) {
+      await writeSwap();
+      await writeMemory();
+    } else {
+      await writeMemory();
+      await writeSwap();
+    }
+  }
+
+  /**
+   * Lifts the pids limit of a running container: `crun update` treats a limit of 0 as "not
+   * given" and writes -1 as is, which `pids.max` refuses, so the engine writes `max` itself.
+   */
+  async setPidsUnlimited(placement: CgroupPlacement): Promise<void> {
+    await writeFile(this.dir('pids', path.posix.join(placement.cgroupsPath, 'pids.max')), 'max');
+  }
+
   /** How often the memory limit was hit; with an exit by SIGKILL the engine did not send, that is an OOM kill. */
   async memoryFailCount(id: string): Promise<number> {
     const text = await readFile(

@@ -1,6 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
+import type { FilesystemChange } from './container-changes.js';
 import type { ContainerRecord, ContainerStatus } from './container-record.js';
 import type { ContainerSpec, EndpointSpec } from './container-spec.js';
+import type { ContainerUpdateInput } from './container-update.js';
 
 /**
  * What a create request carries before the merge with the image config. `undefined` means "not
@@ -168,6 +170,17 @@ export interface ContainerService {
     options: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean },
   ): Promise<void>;
   commit(ref: string, input: CommitInput): Promise<{ id: string }>;
+  /**
+   * `POST /containers/{id}/update`: new limits and restart policy, applied at once to a running
+   * container and recorded for later starts. Optional for engines that cannot.
+   */
+  update?(ref: string, input: ContainerUpdateInput): Promise<{ warnings: string[] }>;
+  /** `GET /containers/{id}/changes` (`docker diff`): the writable layer against the image. */
+  changes?(ref: string): Promise<FilesystemChange[]>;
+  /** `GET /containers/{id}/export` (`docker export`): the root filesystem as one tar. */
+  exportFilesystem?(ref: string): Promise<Readable>;
+  /** Bytes in the container's writable layer (`SizeRw` of `system df` and `ps --size`). */
+  sizeRw?(ref: string): Promise<number>;
 
   /** Removes the containers of a session, or every container carrying the label. */
   removeByLabel(label: string, value?: string): Promise<string[]>;

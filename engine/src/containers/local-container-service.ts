@@ -7,10 +7,12 @@ import { archiveContainerPath, statContainerPath } from './archive.js';
 import { putContainerArchive, rootViewOf } from './container-archive-view.js';
 import { attachToContainer } from './container-attach.js';
 import { ContainerCgroups } from './container-cgroups.js';
+import { changesOfContainer, directorySize, type FilesystemChange } from './container-changes.js';
 import { commitContainer } from './container-commit.js';
 import { ContainerContext, type ContainerServiceDeps } from './container-context.js';
 import { createContainer } from './container-creator.js';
 import { execTargetOf, runHealthProbe } from './container-exec.js';
+import { exportContainer } from './container-export.js';
 import { filterContainers } from './container-filters.js';
 import { statsOfContainer, topOfContainer } from './container-metrics.js';
 import { connectContainerNetwork, disconnectContainerNetwork } from './container-network-ops.js';
@@ -37,6 +39,7 @@ import {
 } from './container-service.js';
 import type { EndpointSpec } from './container-spec.js';
 import { ContainerStore } from './container-store.js';
+import { type ContainerUpdateInput, updateContainer } from './container-update.js';
 import { waitForContainer } from './container-wait.js';
 import { normaliseContainerName } from './create-merge.js';
 import { ExecManager } from './exec-manager.js';
@@ -331,6 +334,24 @@ export class LocalContainerService implements ContainerService {
   commit(ref: string, input: CommitInput): Promise<{ id: string }> {
     const record = this.store.resolve(ref);
     return commitContainer(this.ctx, record, input);
+  }
+
+  async update(ref: string, input: ContainerUpdateInput): Promise<{ warnings: string[] }> {
+    const record = this.store.resolve(ref);
+    return this.ctx.locks.run(record.id, () => updateContainer(this.ctx, record, input));
+  }
+
+  changes(ref: string): Promise<FilesystemChange[]> {
+    return changesOfContainer(this.ctx, this.store.resolve(ref));
+  }
+
+  exportFilesystem(ref: string): Promise<Readable> {
+    return exportContainer(this.ctx, this.store.resolve(ref));
+  }
+
+  async sizeRw(ref: string): Promise<number> {
+    const rootfs = await this.ctx.deps.rootfs.get(this.store.resolve(ref).id);
+    return rootfs ? directorySize(rootfs.upperdir) : 0;
   }
 
   async removeByLabel(label: string, value?: string): Promise<string[]> {

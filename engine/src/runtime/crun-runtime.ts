@@ -8,7 +8,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError, RuntimeError } from
 import type { Logger } from '../logger.js';
 import { runCommand } from '../util/run-command.js';
 import type { OciRuntime, RuntimeProcess, RuntimeState, RuntimeStdio } from './oci-runtime.js';
-import { OCI_VERSION, type OciSeccomp, type OciSpec } from './oci-spec-types.js';
+import { OCI_VERSION, type OciResources, type OciSeccomp, type OciSpec } from './oci-spec-types.js';
 import { parseRuntimeLog, runtimeErrors, signalNumber } from './runtime-exit.js';
 import { spawnRuntimeProcess } from './runtime-process.js';
 import { SeccompBpfCache } from './seccomp-bpf-cache.js';
@@ -183,6 +183,23 @@ export class CliOciRuntime implements OciRuntime {
 
   async resume(id: string): Promise<void> {
     await this.simple('resume', id);
+  }
+
+  /** crun and runc both read the new `linux.resources` object from a file: `update --resources FILE ID`. */
+  async update(id: string, resources: OciResources): Promise<void> {
+    checkId(id);
+    this.ensureWorkDir();
+    const dir = await mkdtemp(path.join(this.workDir, 'update-'));
+    try {
+      const file = path.join(dir, 'resources.json');
+      writeFileSync(file, JSON.stringify(resources));
+      const result = await this.command(['update', '--resources', file, id]);
+      if (result.exitCode === 0) return;
+      if (!(await this.known(id))) throw new NotFoundError('container', id);
+      throw new RuntimeError(`${this.name} update ${id} failed: ${result.stderr.trim()}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { RuntimeName } from '../config.js';
-import type { OciSpec } from './oci-spec-types.js';
+import type { OciResources, OciSpec } from './oci-spec-types.js';
 
 export interface ExitStatus {
   /** The container process's exit code; 128+N when it died of signal N (Docker's convention). */
@@ -60,6 +60,12 @@ export interface OciRuntime {
   list(): Promise<RuntimeState[]>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
+  /**
+   * `update --resources`: changes the cgroup limits of a running container (`docker update`).
+   * Optional: a runtime without it cannot update running containers (the new limits then apply
+   * from the next start).
+   */
+  update?(id: string, resources: OciResources): Promise<void>;
   /**
    * Optional runtime-specific finishing of a config.json before the bundle is written (crun: a
    * precompiled seccomp filter, which saves 10–20 ms per start). Callers that skip it still work.

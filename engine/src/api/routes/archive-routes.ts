@@ -3,6 +3,7 @@ import { Header } from '../../constants.js';
 import type { PathStat } from '../../containers/container-service.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ApiBackends } from '../api-backends.js';
+import { RouteNotFoundError } from '../api-errors.js';
 import { boolParam, stringParam } from '../protocol/form-values.js';
 import type { Router } from '../router.js';
 
@@ -17,7 +18,10 @@ function pathParam(query: URLSearchParams): string {
   return path;
 }
 
-/** Copy in and out of containers (created, running or stopped): HEAD stat, GET tar, PUT tar. */
+/**
+ * A container's files: copy in and out (created, running or stopped: HEAD stat, GET tar, PUT
+ * tar), `export` (the whole root filesystem as a tar) and `changes` (`docker diff`).
+ */
 export function registerArchiveRoutes(router: Router, { containers }: ApiBackends): void {
   router.head('/containers/:id/archive', async (ex) => {
     const stat = await containers.statPath(ex.params.id ?? '', pathParam(ex.query));
@@ -40,5 +44,20 @@ export function registerArchiveRoutes(router: Router, { containers }: ApiBackend
       copyUIDGID: boolParam(ex.query, 'copyUIDGID'),
     });
     ex.text(200, '');
+  });
+
+  router.get('/containers/:id/export', async (ex) => {
+    if (!containers.exportFilesystem) throw new RouteNotFoundError();
+    const tar = await containers.exportFilesystem(ex.params.id ?? '');
+    await pipeline(tar, ex.stream(200, 'application/x-tar'));
+  });
+
+  router.get('/containers/:id/changes', async (ex) => {
+    if (!containers.changes) throw new RouteNotFoundError();
+    const changes = await containers.changes(ex.params.id ?? '');
+    ex.json(
+      200,
+      changes.map((c) => ({ Path: c.path, Kind: c.kind })),
+    );
   });
 }

@@ -2,12 +2,14 @@ import type { WaitCondition } from '../../containers/container-service.js';
 import { InvalidArgumentError, NotFoundError, NotModifiedError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ApiBackends } from '../api-backends.js';
+import { RouteNotFoundError } from '../api-errors.js';
 import { assertFilterKeys, parseFilters } from '../protocol/filters.js';
 import { boolParam, intParam, stringParam } from '../protocol/form-values.js';
 import type { Router } from '../router.js';
 import { toContainerCreateInput } from '../wire/container-create-mapper.js';
 import { toContainerInspect, toContainerSummary } from '../wire/container-inspect-mapper.js';
-import type { WaitResponseWire } from '../wire/container-wire.js';
+import { toContainerUpdateInput } from '../wire/container-update-mapper.js';
+import type { ContainerSummaryWire, WaitResponseWire } from '../wire/container-wire.js';
 
 /** Filter keys moby accepts on `GET /containers/json`. */
 const LIST_FILTERS = [
@@ -55,8 +57,36 @@ async function removeAfterFailedStartWith(
   }
 }
 
+/**
+ * `SizeRw` (the writable layer) and `SizeRootFs` (that plus the image) of `docker ps --size` and
+ * `system df`; an engine that cannot measure the writable layer reports 0.
+ */
+export async function addContainerSizes(
+  summaries: ContainerSummaryWire[],
+  { containers, images }: Pick<ApiBackends, 'containers' | 'images'>,
+): Promise<void> {
+  const imageSizes = new Map<string, Promise<number>>();
+  const imageSize = (id: string) => {
+    let size = imageSizes.get(id);
+    if (!size) {
+      size = images.inspect(id).then(
+        (i) => i.size,
+        () => 0,
+      );
+      imageSizes.set(id, size);
+    }
+    return size;
+  };
+  await Promise.all(
+    summaries.map(async (c) => {
+      c.SizeRw = containers.sizeRw ? await containers.sizeRw(c.Id).catch(() => 0) : 0;
+      c.SizeRootFs = c.SizeRw + (await imageSize(c.ImageID));
+    }),
+  );
+}
+
 /** Container lifecycle, inspect and list (`/containers/...`). Streams live in `container-io-routes.ts`. */
-export function registerContainerRoutes(router: Router, { containers }: ApiBackends): void {
+export function registerContainerRoutes(router: Router, { containers, images }: ApiBackends): void {
   const removeAfterFailedStart = (id: string, err: unknown, log: Logger) =>
     removeAfterFailedStartWith(containers, id, err, log);
 
@@ -75,10 +105,9 @@ export function registerContainerRoutes(router: Router, { containers }: ApiBacke
       limit !== undefined && limit > 0 ? { all, filters, limit } : { all, filters },
     );
     const now = Date.now();
-    ex.json(
-      200,
-      records.map((r) => toContainerSummary(r, now)),
-    );
+    const summaries = records.map((r) => toContainerSummary(r, now));
+    if (boolParam(ex.query, 'size')) await addContainerSizes(summaries, { containers, images });
+    ex.json(200, summaries);
   });
 
   router.post('/containers/create', async (ex) => {
@@ -167,6 +196,13 @@ export function registerContainerRoutes(router: Router, { containers }: ApiBacke
       removeVolumes: boolParam(ex.query, 'v'),
     });
     ex.noContent();
+  });
+
+  router.post('/containers/:id/update', async (ex) => {
+    if (!containers.update) throw new RouteNotFoundError();
+    const { input, warnings } = toContainerUpdateInput(await ex.readJson());
+    const result = await containers.update(ex.params.id ?? '', input);
+    ex.json(200, { Warnings: [...warnings, ...result.warnings] });
   });
 
   router.get('/containers/:id/top', async (ex) => {

@@ -3,6 +3,7 @@ import type { ApiBackends } from '../api-backends.js';
 import type { HttpExchange } from '../http-exchange.js';
 import type { Router } from '../router.js';
 import { toInfoWire, toVersionWire } from '../wire/system-mapper.js';
+import { diskUsage } from './disk-usage.js';
 
 /** Headers the docker CLI reads from `/_ping` besides the common ones (API version, OS type). */
 const PING_HEADERS = {
@@ -19,8 +20,9 @@ function ping(ex: HttpExchange): void {
   ex.text(200, ex.method === 'HEAD' ? '' : 'OK', 'text/plain; charset=utf-8', PING_HEADERS);
 }
 
-/** `/_ping`, `/version`, `/info`. */
-export function registerSystemRoutes(router: Router, { containers, images, facts }: ApiBackends): void {
+/** `/_ping`, `/version`, `/info`, `/system/df`. */
+export function registerSystemRoutes(router: Router, backends: ApiBackends): void {
+  const { containers, images, facts } = backends;
   router.get('/_ping', ping);
   router.head('/_ping', ping);
 
@@ -46,4 +48,6 @@ export function registerSystemRoutes(router: Router, { containers, images, facts
       }),
     );
   });
+
+  router.get('/system/df', (ex) => diskUsage(ex, backends));
 }

@@ -93,7 +93,7 @@ function parsePortBindings(host: JsonObject): PortBindingSpec[] {
   return out;
 }
 
-function parseRestartPolicy(host: JsonObject): RestartPolicy | undefined {
+export function parseRestartPolicy(host: JsonObject): RestartPolicy | undefined {
   const rp = optObject(host, 'RestartPolicy', 'HostConfig.RestartPolicy');
   if (!rp) return undefined;
   const name = optString(rp, 'Name', 'HostConfig.RestartPolicy.Name') ?? '';

@@ -224,6 +224,9 @@ export interface ContainerSummaryWire {
   HostConfig: { NetworkMode: string };
   NetworkSettings: { Networks: Record<string, WireEndpointSettings> };
   Mounts: WireMountPoint[];
+  /** Only with `size=1` (`docker ps --size`, `system df`). */
+  SizeRw?: number;
+  SizeRootFs?: number;
 }
 
 export interface WaitResponseWire {
