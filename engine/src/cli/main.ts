@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CliContext, GlobalOptions } from './cli-context.js';
+import { addEnvironmentCommands, ENVIRONMENT_COMMANDS } from './commands/environment-commands.js';
 import { addNetworkCommand, addPortCommand } from './network-commands.js';
 import { addCreateFlags } from './run-flags.js';
 import { collect } from './units.js';
@@ -148,8 +149,10 @@ export function buildProgram(only?: string): Command {
   if (want('logs'))
     program
       .command('logs')
-      .description('fetch the logs of a container')
-      .argument('<container>')
+      .description('fetch the logs of a container, or of dev environment services (skiff up)')
+      .argument('[name...]', 'a container, or services of the environment')
+      .option('-p, --project-name <name>', 'the environment whose services to show')
+      .option('--file <file>', 'the compose file of the environment (repeatable)', collect, [])
       .option('-f, --follow', 'follow log output')
       .option(
         '--since <time>',
@@ -158,8 +161,8 @@ export function buildProgram(only?: string): Command {
       .option('--until <time>', 'show logs before a timestamp or relative time')
       .option('-n, --tail <n>', 'number of lines to show from the end of the logs', 'all')
       .option('-t, --timestamps', 'show timestamps')
-      .action((id: string, flags) =>
-        run(async (ctx) => (await import('./commands/logs.js')).logs(ctx, id, flags)),
+      .action((names: string[], flags) =>
+        run(async (ctx) => (await import('./commands/env-logs.js')).logsCommand(ctx, names, flags)),
       );
 
   if (want('exec'))
@@ -468,6 +471,7 @@ export function buildProgram(only?: string): Command {
 
   if (want('network')) addNetworkCommand(program, run);
   if (want('port')) addPortCommand(program, run);
+  addEnvironmentCommands(program, run, want);
 
   return program;
 }
@@ -507,6 +511,7 @@ export const TOP_LEVEL_COMMANDS = [
   'registry',
   'network',
   'port',
+  ...ENVIRONMENT_COMMANDS,
 ];
 
 /** The command word of argv, skipping the global `-H/--host <socket>`. */
