@@ -67,6 +67,8 @@ export async function changesOfContainer(
   /** Walks `rel`; answers whether anything below it was reported. */
   const walk = async (rel: string): Promise<boolean> => {
     const entries = await readdir(path.join(rootfs.upperdir, rel), { withFileTypes: true }).catch(() => []);
+    // Sorted by name, parents before children: the order `docker diff` prints.
+    entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
     let reported = false;
     for (const entry of entries) {
       const childRel = path.posix.join(rel, entry.name);
