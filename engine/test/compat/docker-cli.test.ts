@@ -316,7 +316,12 @@ describe.skipIf(!hasDocker)('the docker CLI against skiffd', () => {
     const pull = await docker(h, ['pull', ref]);
     expect(pull.code, pull.stderr).toBe(0);
     expect(pull.stdout).toContain(`Digest: ${digest}`);
-    const listed = await docker(h, ['images', '--digests', '--format', '{{.Repository}}:{{.Tag}} {{.Digest}}']);
+    const listed = await docker(h, [
+      'images',
+      '--digests',
+      '--format',
+      '{{.Repository}}:{{.Tag}} {{.Digest}}',
+    ]);
     expect(listed.stdout).toContain(`${ref} ${digest}\n`);
     const missing = await docker(h, ['pull', `${registry.host}/compat/nothing:here`]);
     expect(missing.code).toBe(1);
