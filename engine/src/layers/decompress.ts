@@ -165,6 +165,10 @@ export class Decompressor extends Transform {
     };
     // A corrupt frame makes zstd exit early; writes to its stdin then fail with EPIPE.
     child.stdin.on('error', () => {});
+    child.on('error', (err) => {
+      failed ??= err;
+      this.destroy(err);
+    });
     const exited = new Promise<void>((resolve) => {
       child.on('close', (code, signal) => {
         if (code !== 0 && !this.destroyed) {
