@@ -228,6 +228,19 @@ describe('skiff build and docker build against skiffd', () => {
     }
   });
 
+  it('runs RUN steps on the default bridge with --network bridge, and releases the sandbox', async () => {
+    const ctx = await write(path.join(h.base, 'ctx-bridge'), {
+      Dockerfile: "FROM busybox\nRUN grep -c ':' /proc/net/dev && ip -4 addr show eth0 | grep -c inet\n",
+    });
+    const built = await h.skiff(['build', '--network', 'bridge', ctx]);
+    expect(built.stderr).toBe('');
+    expect(built.stdout).toMatch(/Running in [0-9a-f]{12}\n2\n1\n/);
+    const netns = (await readFile('/proc/mounts', 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes(h.engineName) && l.includes('netns'));
+    expect(netns).toEqual([]);
+  });
+
   it('leaves no build container, mount or scratch directory behind', async () => {
     const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(h.base));
     // Only the engine's own long-lived mounts may remain (none for builds).

@@ -41,6 +41,8 @@ export interface SourceTree {
   open(rel: string): Readable;
   /** `sha256:<hex>` of a regular file's content. */
   digest(rel: string, entry: SourceEntry): Promise<string>;
+  /** A directory's children and their entries, sorted, when the tree knows them without I/O. */
+  childrenSync?(rel: string): [string, SourceEntry][];
   /** The digest when it is already known without any I/O (an uploaded context hashed on arrival). */
   knownDigest?(rel: string): string | undefined;
 }

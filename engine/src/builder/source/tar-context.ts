@@ -89,6 +89,15 @@ export class TarContext implements SourceTree {
     });
   }
 
+  childrenSync(rel: string): [string, SourceEntry][] {
+    const out: [string, SourceEntry][] = [];
+    for (const name of [...(this.children.get(rel) ?? [])].sort()) {
+      const record = this.records.get(joinSource(rel, name));
+      if (record) out.push([name, record.entry]);
+    }
+    return out;
+  }
+
   knownDigest(rel: string): string | undefined {
     return this.records.get(rel)?.digest;
   }

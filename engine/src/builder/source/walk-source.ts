@@ -16,8 +16,11 @@ export async function* walkSource(tree: SourceTree, dir: string): AsyncGenerator
 
 async function* walkBelow(tree: SourceTree, base: string, rel: string): AsyncGenerator<WalkedEntry> {
   const abs = rel === '' ? base : joinSource(base, rel);
-  const names = await tree.readdir(abs);
-  const entries = await Promise.all(names.map((n) => tree.lstat(joinSource(abs, n))));
+  const known = tree.childrenSync?.(abs);
+  const names = known ? known.map(([n]) => n) : await tree.readdir(abs);
+  const entries = known
+    ? known.map(([, e]) => e)
+    : await Promise.all(names.map((n) => tree.lstat(joinSource(abs, n))));
   for (let i = 0; i < names.length; i++) {
     const entry = entries[i];
     if (entry === undefined) continue;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { readFile, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -53,6 +53,9 @@ async function readStdin(): Promise<string> {
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** Files up to this size are read in one call. */
+const SMALL_FILE = 1 << 20;
 
 export interface PackedContext {
   tar: Readable;
@@ -125,16 +128,23 @@ export async function packContext(
           ignoreText = await readFile(entry.absPath, 'utf8');
           continue;
         }
+        if (s.size <= SMALL_FILE) {
+          // One synchronous read: opening a stream per file costs more than reading it.
+          const body = readFileSync(entry.absPath);
+          if (body.length !== s.size)
+            throw new Error(`${entry.absPath} changed while the context was packed`);
+          bytes += body.length;
+          await add({ ...base, type: 'file', size: s.size }, body);
+          continue;
+        }
         let settle: (e?: Error | null) => void = () => {};
         const written = new Promise<void>((resolve, reject) => {
           settle = (e) => (e ? reject(e) : resolve());
         });
         const sink = tar.entry({ ...base, type: 'file', size: s.size }, (e) => settle(e));
-        if (s.size > 0) {
-          for await (const chunk of createReadStream(entry.absPath, { end: s.size - 1 })) {
-            bytes += (chunk as Buffer).length;
-            if (!sink.write(chunk as Buffer)) await new Promise<void>((r) => sink.once('drain', () => r()));
-          }
+        for await (const chunk of createReadStream(entry.absPath, { end: s.size - 1 })) {
+          bytes += (chunk as Buffer).length;
+          if (!sink.write(chunk as Buffer)) await new Promise<void>((r) => sink.once('drain', () => r()));
         }
         sink.end(undefined);
         await written;
