@@ -13,6 +13,7 @@
 // (all its threads) and the registry process spent, which varies much less with the load.
 // `pull` is the first pull of a fresh process (cold code, unpack workers started for it);
 // `warmPull` pulls the image again after removing it, in the same process, as a running engine would.
+// With --compression zstd, the CPU of the zstd processes that decompress layers is not counted.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
