@@ -31,7 +31,11 @@ function importTime(specifier) {
   for (let i = 0; i < 7; i++) {
     const r = spawnSync(
       process.execPath,
-      ['--input-type=module', '-e', `const t=performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now()-t))`],
+      [
+        '--input-type=module',
+        '-e',
+        `const t=performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now()-t))`,
+      ],
       { cwd: repo, encoding: 'utf8', env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' } },
     );
     if (r.status !== 0) return undefined;
@@ -69,7 +73,8 @@ async function ensureBusybox(host) {
 }
 
 async function startSkiffd() {
-  if (process.env.SKIFF_BENCH_SKIFF_HOST) return { host: process.env.SKIFF_BENCH_SKIFF_HOST, stop: async () => {} };
+  if (process.env.SKIFF_BENCH_SKIFF_HOST)
+    return { host: process.env.SKIFF_BENCH_SKIFF_HOST, stop: async () => {} };
   const { resolveSkiffd } = await import(coreDist('engine/on-demand-engine.js'));
   const bin = resolveSkiffd();
   if ('missing' in bin) throw new Error(bin.missing);
@@ -141,7 +146,8 @@ async function benchTestcontainers(dockerHost, networkName) {
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   process.env.TESTCONTAINERS_HOST_OVERRIDE = 'localhost';
   const tc = await import('testcontainers');
-  const container = () => new tc.GenericContainer(IMAGE).withCommand(['sleep', '300']).withNetworkMode(networkName);
+  const container = () =>
+    new tc.GenericContainer(IMAGE).withCommand(['sleep', '300']).withNetworkMode(networkName);
   await (await container().start()).stop();
   const starts = [];
   const stops = [];
@@ -157,7 +163,12 @@ async function benchTestcontainers(dockerHost, networkName) {
   const ten = await Promise.all(Array.from({ length: 10 }, () => container().start()));
   const parallel = performance.now() - t0;
   await Promise.all(ten.map((c) => c.stop()));
-  return { label: 'testcontainers@11 on Docker', start: median(starts), stop: median(stops), parallel10: parallel };
+  return {
+    label: 'testcontainers@11 on Docker',
+    start: median(starts),
+    stop: median(stops),
+    parallel10: parallel,
+  };
 }
 
 async function main() {
@@ -180,7 +191,8 @@ async function main() {
     notes.push(`skiffd: not measured (${err instanceof Error ? err.message : String(err)})`);
   }
 
-  const dockerHost = process.env.SKIFF_BENCH_DOCKER_HOST ?? process.env.DOCKER_HOST ?? 'unix:///run/skiff-dev-docker.sock';
+  const dockerHost =
+    process.env.SKIFF_BENCH_DOCKER_HOST ?? process.env.DOCKER_HOST ?? 'unix:///run/skiff-dev-docker.sock';
   const dockerSocket = dockerHost.replace(/^unix:\/\//, '');
   const dockerHeaders = dockerHost.startsWith('unix://') ? await ping(dockerSocket) : undefined;
   if (dockerHeaders) {
@@ -190,7 +202,11 @@ async function main() {
     execFileSync('docker', ['-H', dockerHost, 'network', 'create', net], { stdio: 'ignore' });
     try {
       rows.push(
-        await benchSkiffCore('@skiff/core on Docker', { host: dockerHost, engine: 'docker', defaultNetwork: net }, false),
+        await benchSkiffCore(
+          '@skiff/core on Docker',
+          { host: dockerHost, engine: 'docker', defaultNetwork: net },
+          false,
+        ),
       );
       rows.push(await benchTestcontainers(dockerHost, net));
     } finally {
@@ -205,13 +221,19 @@ async function main() {
   console.log(`\n@skiff/core benchmark (${RUNS} runs each, medians; busybox sleep container)\n`);
   console.log(`${'import'.padEnd(w)} @skiff/core ${fmt(coreImport)}   testcontainers ${fmt(tcImport)}`);
   console.log('');
-  console.log(`${''.padEnd(w)}${'start-to-usable'.padStart(16)}${'stop()'.padStart(12)}${'10 in parallel'.padStart(16)}`);
+  console.log(
+    `${''.padEnd(w)}${'start-to-usable'.padStart(16)}${'stop()'.padStart(12)}${'10 in parallel'.padStart(16)}`,
+  );
   for (const r of rows) {
-    console.log(`${r.label.padEnd(w)}${fmt(r.start).padStart(16)}${fmt(r.stop).padStart(12)}${fmt(r.parallel10).padStart(16)}`);
+    console.log(
+      `${r.label.padEnd(w)}${fmt(r.start).padStart(16)}${fmt(r.stop).padStart(12)}${fmt(r.parallel10).padStart(16)}`,
+    );
   }
   console.log('');
   for (const n of notes) console.log(`note: ${n}`);
-  console.log('goals: start ≤ 30 ms and stop ≤ 20 ms on skiffd; import ≤ 60 ms; 10 in parallel ≤ 2× one start');
+  console.log(
+    'goals: start ≤ 30 ms and stop ≤ 20 ms on skiffd; import ≤ 60 ms; 10 in parallel ≤ 2× one start',
+  );
 }
 
 main().then(

@@ -106,7 +106,7 @@ const waitExit = (id) =>
           res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString())));
         });
         // Wrapped: resolving with a promise would adopt it and wait for the exit.
-      resolveHeaders({ done });
+        resolveHeaders({ done });
       },
     );
     req.on('error', reject);
