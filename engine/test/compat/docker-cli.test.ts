@@ -474,6 +474,22 @@ describe.skipIf(!hasDocker)('the docker CLI against skiffd', () => {
     await docker(h, ['rm', '-f', name]);
   });
 
+  it('prunes stopped containers, unused networks, dangling images and the build cache (system prune)', async () => {
+    const stopped = (
+      await docker(h, ['create', '--label', `prune=${h.engineName}`, BUSYBOX, 'true'])
+    ).stdout.trim();
+    const net = `prune-${uniq()}`;
+    await docker(h, ['network', 'create', net]);
+    const prune = await docker(h, ['system', 'prune', '-f']);
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(prune.stdout).toContain(stopped);
+    expect(prune.stdout).toContain(net);
+    expect(prune.stdout).toMatch(/Total reclaimed space: /);
+    expect((await docker(h, ['builder', 'prune', '-f'])).stdout).toBe('Total reclaimed space: 0B\n');
+    expect((await docker(h, ['inspect', stopped])).code).toBe(1);
+    expect((await docker(h, ['image', 'inspect', BUSYBOX])).code).toBe(0);
+  });
+
   it('answers what it cannot do with clear errors (search, no such container, bad flags values)', async () => {
     const search = await docker(h, ['search', 'redis']);
     expect(search.code).toBe(1);

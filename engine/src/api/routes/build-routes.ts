@@ -84,6 +84,17 @@ export function buildRequestFrom(ex: HttpExchange): BuildRequest & { dockerfile?
  */
 export function buildRoutes(deps: BuildRoutesDeps): RouteModule {
   return (router) => {
+    /**
+     * `docker builder prune`, `docker system prune`: moby prunes BuildKit's cache here, which
+     * Skiff does not have. The classic builder's cache is its step images — untagged images that
+     * `POST /images/prune` removes, after which their cache entries are never used again — so
+     * there is nothing else to delete.
+     */
+    router.post('/build/prune', async (ex) => {
+      await ex.readBody();
+      ex.json(200, { CachesDeleted: [], SpaceReclaimed: 0 });
+    });
+
     router.post('/build', async (ex) => {
       const request = buildRequestFrom(ex);
       const checked = deps.builder.check(request);
