@@ -118,12 +118,19 @@ function otherPid(ctx: ContainerContext, mode: string): number {
   return pid;
 }
 
-async function buildSpec(
+/** What a run needs besides its network: prepared while the network sandbox is being built. */
+interface RunParts {
+  rootfsPath: string;
+  user: Awaited<ReturnType<typeof resolveUser>>;
+  placement: NonNullable<LiveContainer['placement']>;
+  host: Awaited<ReturnType<ContainerContext['hostFacts']['get']>>;
+}
+
+async function prepareRunParts(
   ctx: ContainerContext,
   record: ContainerRecord,
   live: LiveContainer,
-  netns: string | undefined,
-) {
+): Promise<RunParts> {
   const { spec } = record;
   const rootfs =
     live.rootfsMounted && live.rootfsPath
@@ -131,9 +138,24 @@ async function buildSpec(
       : await ctx.deps.rootfs.mount(record.id);
   live.rootfsMounted = true;
   live.rootfsPath = rootfs.mountpoint;
-  const user = await resolveUser(rootfs.mountpoint, spec.user, spec.groupAdd);
-  const placement = await ctx.cgroups.prepare(record.id, spec.resources);
+  const [user, placement, host] = await Promise.all([
+    resolveUser(rootfs.mountpoint, spec.user, spec.groupAdd),
+    ctx.cgroups.prepare(record.id, spec.resources),
+    ctx.hostFacts.get(spec.privileged),
+    mkdir(ctx.bundleDir(record.id), { recursive: true }),
+  ]);
   live.placement = placement;
+  return { rootfsPath: rootfs.mountpoint, user, placement, host };
+}
+
+function buildSpec(
+  ctx: ContainerContext,
+  record: ContainerRecord,
+  parts: RunParts,
+  netns: string | undefined,
+) {
+  const { spec } = record;
+  const { placement } = parts;
   const etcFiles = {
     ...(record.hostsPath ? { hosts: record.hostsPath } : {}),
     ...(record.hostnamePath ? { hostname: record.hostnamePath } : {}),
@@ -141,8 +163,8 @@ async function buildSpec(
   };
   const oci: OciSpec = buildOciSpec(spec, {
     containerId: record.id,
-    rootfsPath: rootfs.mountpoint,
-    user,
+    rootfsPath: parts.rootfsPath,
+    user: parts.user,
     ...(netns ? { networkNamespacePath: netns } : {}),
     ...(spec.ipcMode.startsWith('container:')
       ? (() => {
@@ -157,7 +179,7 @@ async function buildSpec(
     volumePaths: volumePathsOf(record),
     cgroupsPath: placement.cgroupsPath,
     ...(ctx.deps.initPath ? { initPath: ctx.deps.initPath } : {}),
-    host: await ctx.hostFacts.get(spec.privileged),
+    host: parts.host,
   });
   if (placement.memoryOnParent && oci.linux.resources?.memory) {
     // The limit is enforced on the engine's parent cgroup (see ContainerCgroups).
@@ -177,13 +199,19 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
   const log = ctx.logger.child({ containerId: record.id });
   let netns: string | undefined;
   try {
-    netns = await prepareNetwork(ctx, record, live);
-    const built = await buildSpec(ctx, record, live, netns);
+    // The sandbox (namespace, veths, addresses: kernel work in `ip` processes) is built while the
+    // rest of the run is prepared; a failure of either is the start's failure.
+    const [network, parts] = await Promise.allSettled([
+      prepareNetwork(ctx, record, live),
+      prepareRunParts(ctx, record, live),
+    ]);
+    if (network.status === 'rejected') throw network.reason;
+    if (parts.status === 'rejected') throw parts.reason;
+    netns = network.value;
+    const built = buildSpec(ctx, record, parts.value, netns);
     // The runtime's own finishing touches (crun: the precompiled seccomp filter).
     const oci = ctx.deps.runtime.prepareSpec ? await ctx.deps.runtime.prepareSpec(built) : built;
-    const bundle = ctx.bundleDir(record.id);
-    await mkdir(bundle, { recursive: true });
-    await writeFile(path.join(bundle, 'config.json'), JSON.stringify(oci));
+    await writeFile(path.join(ctx.bundleDir(record.id), 'config.json'), JSON.stringify(oci));
     live.oci = oci;
   } catch (err: unknown) {
     await releaseNetwork(ctx, record, live);

@@ -7,7 +7,7 @@ import {
   type NetworkRecord,
 } from '@skiff/net';
 import type { ContainerService } from '../containers/container-service.js';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { PredefinedNetworkError } from './predefined-network-error.js';
@@ -41,16 +41,12 @@ export class NetworkService {
   }
 
   async create(request: NetworkCreateRequest): Promise<NetworkRecord> {
-    if (await this.nameTaken(request.name)) {
-      throw new ConflictError(`network with name ${request.name} already exists`);
-    }
     let record: NetworkRecord;
     try {
       record = await this.deps.manager.createNetwork(request);
     } catch (err) {
-      // With the name free, the manager's only conflict for an explicit subnet is an overlap with
+      // The manager's conflicts are a used name (409) or, for an explicit subnet, an overlap with
       // a host route or another network: a bad value in the request (400), not a state conflict.
-      // A name taken meanwhile by a concurrent create stays a 409.
       if (err instanceof NetConflictError && request.subnet && !(await this.nameTaken(request.name))) {
         throw new InvalidArgumentError(err.message, { cause: err });
       }

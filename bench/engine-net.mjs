@@ -1,0 +1,195 @@
+// Network benchmarks through the engine's API, against a private skiffd (temp SKIFF_ROOT,
+// SKIFF_SCRATCH and socket; the real defaults are never touched):
+//   1. `POST /networks/create` + `DELETE /networks/{id}` (issue 3 goal: median <= 15 ms; Docker 20.10
+//      on these machines: 76 ms);
+//   2. the extra start time of a container on the default bridge over one with `--network none`:
+//      `POST /containers/{id}/start` timed alone, the two modes interleaved (goal: <= 10 ms;
+//      Docker adds ~70 ms), and the same for a whole create + start + wait + remove.
+// Uses the built packages (`npx tsc -b` first). Needs root.
+//   node bench/engine-net.mjs [iterations=40]
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const skiff = here('../engine/bin/skiff.js');
+const skiffd = here('../engine/bin/skiffd.js');
+if (!existsSync(here('../engine/dist/api/routes/network-routes.js'))) {
+  console.error('engine/dist is missing or old: run `npx tsc -b` first');
+  process.exit(1);
+}
+const iterations = Number(process.argv[2] ?? 40);
+const warmup = 5;
+
+const stats = (samples) => {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+  return { median: at(0.5), p95: at(0.95) };
+};
+const fmt = (label, samples, goal) => {
+  const { median, p95 } = stats(samples);
+  const goalText = goal === undefined ? '' : `, goal: median <= ${goal} ms`;
+  console.log(
+    `${label.padEnd(58)} median ${median.toFixed(1).padStart(6)} ms   p95 ${p95.toFixed(1).padStart(6)} ms   (n=${samples.length}${goalText})`,
+  );
+};
+
+const base = await mkdtemp('/dev/shm/skiff-bench-net-');
+const socketPath = path.join(base, 'skiff.sock');
+const env = {
+  ...process.env,
+  SKIFF_ROOT: path.join(base, 'root'),
+  SKIFF_SCRATCH: path.join(base, 'scratch'),
+  SKIFF_HOST: `unix://${socketPath}`,
+  SKIFF_ENGINE_NAME: `bench-net-${process.pid}`,
+  SKIFF_LOG_LEVEL: 'warn',
+  SKIFF_EPHEMERAL: '1',
+};
+const waitForSocket = async () => {
+  for (let i = 0; i < 600; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(socketPath);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('skiffd did not start');
+};
+
+const daemon = spawn(process.execPath, [skiffd, '--detached'], {
+  env,
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const agent = new Agent({ keepAlive: true });
+const api = (method, p, body) =>
+  new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = request(
+      {
+        socketPath,
+        agent,
+        method,
+        path: `/v1.45${p}`,
+        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {},
+      },
+      (res) => {
+        const parts = [];
+        res.on('data', (c) => parts.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(parts).toString();
+          if (res.statusCode >= 300) reject(new Error(`${method} ${p}: ${res.statusCode} ${text}`));
+          else resolve(text ? JSON.parse(text) : undefined);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+const waitExit = (id) =>
+  new Promise((resolveHeaders, reject) => {
+    const req = request(
+      { socketPath, agent, method: 'POST', path: `/v1.45/containers/${id}/wait?condition=next-exit` },
+      (res) => {
+        const parts = [];
+        const done = new Promise((resolve) => {
+          res.on('data', (c) => parts.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString())));
+        });
+        resolveHeaders({ done });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+
+/**
+ * The engine deletes bridges and veths in the background, after answering (40+ ms of kernel time
+ * per bridge): the pause lets that finish, as `@skiff/net`'s bench settles, so each sample measures
+ * the caller's latency and not the previous sample's teardown.
+ */
+const settle = () => new Promise((r) => setTimeout(r, 100));
+
+/** One container run; returns [start ms, whole run ms]. */
+const runOnce = async (mode) => {
+  const t0 = performance.now();
+  const { Id } = await api('POST', '/containers/create', {
+    Image: 'bench-busybox',
+    Cmd: ['true'],
+    HostConfig: { NetworkMode: mode },
+  });
+  const { done: exited } = await waitExit(Id);
+  const t1 = performance.now();
+  await api('POST', `/containers/${Id}/start`);
+  const start = performance.now() - t1;
+  const { StatusCode } = await exited;
+  if (StatusCode !== 0) throw new Error(`container exited with ${StatusCode}`);
+  await api('DELETE', `/containers/${Id}`);
+  return [start, performance.now() - t0];
+};
+
+try {
+  await waitForSocket();
+  const tar = path.join(base, 'busybox.tar');
+  execFileSync('bash', [here('../fixtures/busybox/make-rootfs.sh'), tar]);
+  execFileSync(process.execPath, [skiff, 'import', tar, 'bench-busybox'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+
+  const createRm = [];
+  const createOnly = [];
+  for (let i = 0; i < iterations + warmup; i++) {
+    const t = performance.now();
+    const { Id } = await api('POST', '/networks/create', {
+      Name: `bench-${process.pid}-${i}`,
+      CheckDuplicate: true,
+    });
+    const created = performance.now();
+    await api('DELETE', `/networks/${Id}`);
+    if (i >= warmup) {
+      createRm.push(performance.now() - t);
+      createOnly.push(created - t);
+    }
+    await settle();
+  }
+
+  const starts = { none: [], bridge: [] };
+  const runs = { none: [], bridge: [] };
+  for (let i = 0; i < iterations + warmup; i++) {
+    // Interleaved, in alternating order, so drift and background teardown hit both modes alike.
+    const order = i % 2 === 0 ? ['none', 'bridge'] : ['bridge', 'none'];
+    for (const mode of order) {
+      const [start, run] = await runOnce(mode);
+      if (i >= warmup) {
+        starts[mode].push(start);
+        runs[mode].push(run);
+      }
+      await settle();
+    }
+  }
+  const diff = (a, b) => a.map((x, i) => x - (b[i] ?? 0));
+
+  console.log(`skiff networks through the API (${iterations} runs after ${warmup} warm-up)`);
+  fmt('network create + rm', createRm, 15);
+  fmt('network create alone', createOnly);
+  fmt('container start, --network none', starts.none);
+  fmt('container start, default bridge', starts.bridge);
+  fmt('bridge - none, start (paired)', diff(starts.bridge, starts.none), 10);
+  fmt('create + start + wait + rm, --network none', runs.none);
+  fmt('create + start + wait + rm, default bridge', runs.bridge);
+  fmt('bridge - none, whole run (paired)', diff(runs.bridge, runs.none));
+} finally {
+  agent.destroy();
+  daemon.kill('SIGTERM');
+  await new Promise((r) => daemon.once('exit', r));
+  await rm(base, { recursive: true, force: true });
+}
