@@ -183,6 +183,33 @@ describe('containers on Skiff networks (issue 3, through the engine and the skif
     const sockets = await listeningSockets(daemonPid());
     expect(sockets).toEqual(expect.arrayContaining([`tcp 127.0.0.1:${tcpPort}`, `udp 127.0.0.1:${udpPort}`]));
 
+    // An address asked for is the only one bound: 0.0.0.0 answers on loopback too.
+    const wide = name('wide');
+    await ok([
+      'run',
+      '-d',
+      '--name',
+      wide,
+      '-p',
+      '0.0.0.0::80',
+      'busybox',
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/etc',
+    ]);
+    const wideLine = (await ok(['port', wide, '80'])).trim();
+    expect(wideLine).toMatch(/^0\.0\.0\.0:\d+$/);
+    const widePort = Number(wideLine.split(':')[1]);
+    expect(await eventually(() => httpGet('127.0.0.1', widePort))).toBe(
+      `${(await inspect(wide)).Config.Hostname}\n`,
+    );
+    expect((await inspect(wide)).NetworkSettings.Ports['80/tcp']).toEqual([
+      { HostIp: '0.0.0.0', HostPort: String(widePort) },
+    ]);
+
     const missing = await skiff(['port', web, '81']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`No public port '81/tcp' published for ${web}`);
