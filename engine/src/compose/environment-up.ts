@@ -18,15 +18,7 @@ export type UpEvent =
       kind: 'container';
       service: string;
       name: string;
-      action:
-        | 'created'
-        | 'recreated'
-        | 'started'
-        | 'running'
-        | 'waiting'
-        | 'healthy'
-        | 'completed'
-        | 'removed';
+      action: 'created' | 'recreated' | 'started' | 'running' | 'waiting' | 'healthy' | 'completed';
       detail?: string;
     };
 
@@ -99,7 +91,9 @@ export async function upEnvironment(options: UpOptions): Promise<StartedService[
 
     const reach = (name: string, readiness: Readiness): Promise<void> => {
       const key = `${name}\u0000${readiness}`;
-      let p = ready.get(key);
+      // `--wait` after a dependant already waited for health: the same wait.
+      let p =
+        ready.get(key) ?? (readiness === 'ready' ? ready.get(`${name}\u0000service_healthy`) : undefined);
       if (!p) {
         p = (async () => {
           const id = await start(name);
@@ -112,9 +106,9 @@ export async function upEnvironment(options: UpOptions): Promise<StartedService[
             action: 'waiting',
             detail: readiness,
           });
-          await waitUntil(engine, name, id, readiness, wait);
-          const action = readiness === 'service_completed_successfully' ? 'completed' : 'healthy';
-          report({ kind: 'container', service: name, name: service.containerName, action });
+          const reached = await waitUntil(engine, name, id, readiness, wait);
+          if (reached !== 'started')
+            report({ kind: 'container', service: name, name: service.containerName, action: reached });
         })();
         ready.set(key, p);
       }

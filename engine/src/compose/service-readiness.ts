@@ -8,6 +8,9 @@ import type { EnvironmentEngine } from './environment-engine.js';
 /** What `up` waits for: a dependency condition, or `ready` (healthy when there is a healthcheck, else running) for `--wait`. */
 export type Readiness = DependsCondition | 'ready';
 
+/** What was reached: a healthcheck passed, the container runs (no healthcheck), or it exited 0. */
+export type Reached = 'started' | 'healthy' | 'running' | 'completed';
+
 export interface ReadinessOptions {
   pollMs: number;
   signal?: AbortSignal;
@@ -53,8 +56,8 @@ export async function waitUntil(
   id: string,
   readiness: Readiness,
   options: ReadinessOptions,
-): Promise<void> {
-  if (readiness === 'service_started') return;
+): Promise<Reached> {
+  if (readiness === 'service_started') return 'started';
   const fail = async (info: ContainerInspectWire, reason: string): Promise<never> => {
     throw new ServiceStartError(
       service,
@@ -71,7 +74,7 @@ export async function waitUntil(
     const healthcheck = hasHealthcheck(info);
     if (readiness === 'service_completed_successfully') {
       if (exited) {
-        if (state.ExitCode === 0) return;
+        if (state.ExitCode === 0) return 'completed';
         await fail(
           info,
           `exited with code ${state.ExitCode}, but services depend on it completing successfully`,
@@ -87,15 +90,15 @@ export async function waitUntil(
       }
       if (state.Restarting) await fail(info, `keeps restarting (last exit code ${state.ExitCode})`);
       if (exited) {
-        if (readiness === 'ready' && !wantHealthy && state.ExitCode === 0) return;
+        if (readiness === 'ready' && !wantHealthy && state.ExitCode === 0) return 'completed';
         await fail(
           info,
           `exited with code ${state.ExitCode}${state.OOMKilled ? ' (killed: out of memory)' : ''}`,
         );
       }
-      if (!wantHealthy && state.Running) return;
+      if (!wantHealthy && state.Running) return 'running';
       const health = state.Health;
-      if (health?.Status === 'healthy') return;
+      if (health?.Status === 'healthy') return 'healthy';
       if (health?.Status === 'unhealthy') {
         const last = health.Log.at(-1);
         await fail(
