@@ -10,11 +10,12 @@ import { sha256 } from '../content/digest.js';
 import { DigestMismatchError, UnsafeArchiveError } from '../errors.js';
 import { runCommand } from '../util/run-command.js';
 import { buildTar, noise } from './testing/tar-fixture.js';
-import { transpileForChild } from './testing/transpile-for-child.js';
+import { runNodeScript, transpileForChild } from './testing/transpile-for-child.js';
 import { WorkerLayerUnpacker } from './worker-layer-unpacker.js';
 
 let compiled: string;
 let workerUrl: string;
+let unpackerJs: string;
 let base: string;
 const unpackers: WorkerLayerUnpacker[] = [];
 
@@ -25,6 +26,8 @@ beforeAll(async () => {
   workerUrl = await transpileForChild(path.join(src, 'layers/unpack-worker.ts'), src, compiled, {
     nodeModules: fileURLToPath(new URL('../../../node_modules', import.meta.url)),
   });
+  // Beside it, as in dist: the default worker URL of the transpiled unpacker finds the entry.
+  unpackerJs = await transpileForChild(path.join(src, 'layers/worker-layer-unpacker.ts'), src, compiled);
 });
 
 afterAll(async () => {
@@ -166,5 +169,21 @@ describe('WorkerLayerUnpacker', () => {
     await u.close();
     await expect(pending).rejects.toThrow(/worker/);
     await expect(u.unpack(Readable.from([]), await target('y'))).rejects.toThrow(/closed/);
+  });
+
+  it('lets the process exit while workers idle, without close()', async () => {
+    const tar = await buildTar([{ name: 'a', data: 'x' }]);
+    const script = `
+      const { Readable } = await import('node:stream');
+      const { WorkerLayerUnpacker } = await import(${JSON.stringify(unpackerJs)});
+      const u = new WorkerLayerUnpacker({ idleMs: 60000 });
+      u.prewarm(2);
+      const tar = Buffer.from(${JSON.stringify(tar.toString('base64'))}, 'base64');
+      const r = await u.unpack(Readable.from([tar]), ${JSON.stringify(await target('idle'))});
+      process.stdout.write(r.diffId);
+    `;
+    const started = Date.now();
+    expect(await runNodeScript(script)).toBe(sha256(tar));
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

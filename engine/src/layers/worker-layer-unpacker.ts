@@ -104,7 +104,9 @@ export class WorkerLayerUnpacker {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.workerUrl);
+    // The worker is plain compiled JavaScript: the parent's flags (a loader, `--input-type` of a
+    // `node -e` script) are not for it and some make Worker creation fail.
+    const worker = new Worker(this.workerUrl, { execArgv: [] });
     const slot: Slot = { worker };
     worker.on('message', (message: FromWorker) => slot.busy?.onMessage(message));
     const die = (err: Error) => {
