@@ -170,7 +170,7 @@ export function loadComposeProject(options: LoadComposeOptions): ComposeProject 
   }
   for (const service of readServices) {
     checkReferences(service, Object.keys(rawServices), networks, volumes, sink);
-    const { mounts, ...rest } = service;
+    const { mounts, refPaths: _refs, ...rest } = service;
     services[service.name] = {
       ...rest,
       networks: Object.keys(service.networks).length > 0 ? service.networks : { default: { aliases: [] } },
@@ -214,7 +214,7 @@ function checkReferences(
     if (!(n in networks)) {
       sink.add(
         'undefined-reference',
-        ['services', service.name, 'networks', n],
+        service.refPaths.networks[n] ?? ['services', service.name, 'networks'],
         `${what} joins network "${n}", which is not declared under the top-level "networks:"${sink.suggest(
           n,
           Object.keys(networks).filter((k) => k !== 'default'),
@@ -226,13 +226,13 @@ function checkReferences(
     if (dep === service.name) {
       sink.add(
         'undefined-reference',
-        ['services', service.name, 'depends_on', dep],
+        service.refPaths.dependsOn[dep] ?? ['services', service.name, 'depends_on'],
         `${what} depends on itself`,
       );
     } else if (!serviceNames.includes(dep)) {
       sink.add(
         'undefined-reference',
-        ['services', service.name, 'depends_on', dep],
+        service.refPaths.dependsOn[dep] ?? ['services', service.name, 'depends_on'],
         `${what} depends on "${dep}", which is not a service of this file${sink.suggest(dep, serviceNames)}`,
       );
     }

@@ -38,8 +38,14 @@ export interface ServiceReadContext {
   files: TextFileReader;
 }
 
-/** A service as read, with its mounts still carrying their paths for the reference checks. */
-export type ReadService = Omit<ServiceConfig, 'mounts'> & { mounts: ReadMount[] };
+/**
+ * A service as read, with the document paths of what refers to other parts of the file (mounts,
+ * networks, dependencies), so the loader's reference checks point at the exact list item.
+ */
+export type ReadService = Omit<ServiceConfig, 'mounts'> & {
+  mounts: ReadMount[];
+  refPaths: { networks: Record<string, Path>; dependsOn: Record<string, Path> };
+};
 
 const CONDITIONS = new Set<DependsCondition>([
   'service_started',
@@ -83,6 +89,10 @@ export function readService(
     mounts: readMounts(raw.volumes, p('volumes'), what, ctx.workingDir, sink),
     networks: readServiceNetworks(raw.networks, p('networks'), what, sink),
     dependsOn: readDependsOn(raw.depends_on, p('depends_on'), what, sink),
+    refPaths: {
+      networks: namePaths(raw.networks, p('networks')),
+      dependsOn: namePaths(raw.depends_on, p('depends_on')),
+    },
     profiles: sink.strList(raw.profiles, p('profiles'), what),
     labels: definedValues(sink.keyValues(raw.labels, p('labels'), what)),
     tmpfs: readTmpfs(sink.strList(raw.tmpfs, p('tmpfs'), what)),
@@ -157,6 +167,19 @@ export function readService(
     sink.invalid(at, what, 'needs "image" or "build"');
   }
   return service;
+}
+
+/** Where each name of a list-or-mapping of names is: `[a, b]` by index, `{a: …}` by key. */
+function namePaths(value: unknown, at: Path): Record<string, Path> {
+  const out: Record<string, Path> = {};
+  if (Array.isArray(value)) {
+    value.forEach((n, i) => {
+      out[String(n)] = [...at, i];
+    });
+  } else if (isObj(value)) {
+    for (const k of Object.keys(value)) out[k] = [...at, k];
+  }
+  return out;
 }
 
 function definedValues(map: Map<string, string | undefined>): Record<string, string> {
