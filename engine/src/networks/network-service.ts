@@ -20,9 +20,17 @@ export interface NetworkConnectInput {
   ipv4Address?: string;
 }
 
+/** The container side the network verbs need (`ContainerService` is one). */
+export interface NetworkContainers {
+  /** Resolves a container reference; `NotFoundError` when there is none. */
+  inspect(ref: string): Promise<{ id: string }>;
+  connectNetwork?: ContainerService['connectNetwork'];
+  disconnectNetwork?: ContainerService['disconnectNetwork'];
+}
+
 export interface NetworkServiceDeps {
   manager: NetworkManager;
-  containers: ContainerService;
+  containers: NetworkContainers;
   events: EventBus;
   logger: Logger;
 }
