@@ -12,8 +12,8 @@
 // Needs root and the built packages (`npx tsc -b` first).
 //   node bench/build.mjs [iterations=15]
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import path from 'node:path';
@@ -71,9 +71,10 @@ const measure = async (fn, before) => {
 
 const base = await mkdtemp('/dev/shm/skiff-bench-build-');
 const engineName = `bench-build-${process.pid}`;
+/** This run's cgroup parents (crun makes `/skiff/<engine>/<id>` and removes only the leaf). */
 const cgroupDirs = () =>
-  ['memory', 'pids', 'cpu', 'cpuacct', 'devices', 'freezer', 'blkio', 'unified', 'hugetlb', 'systemd'].map(
-    (c) => path.join('/sys/fs/cgroup', c, 'skiff', engineName),
+  readdirSync('/sys/fs/cgroup').flatMap((c) =>
+    [engineName, `${engineName}-d`].map((e) => path.join('/sys/fs/cgroup', c, 'skiff', e)),
   );
 let daemon;
 try {
@@ -273,6 +274,10 @@ try {
     .reverse()) {
     execFileSync('umount', ['-l', m.split(' ')[1]]);
   }
-  for (const dir of cgroupDirs()) await rm(dir, { recursive: false, force: true }).catch(() => {});
+  for (const dir of cgroupDirs()) {
+    for (const child of await readdir(dir).catch(() => []))
+      await rmdir(path.join(dir, child)).catch(() => {});
+    await rmdir(dir).catch(() => {});
+  }
   await rm(base, { recursive: true, force: true });
 }
