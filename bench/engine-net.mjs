@@ -7,7 +7,7 @@
 //      Docker adds ~70 ms), and the same for a whole create + start + wait + remove.
 // Uses the built packages (`npx tsc -b` first). Needs root.
 //   node bench/engine-net.mjs [iterations=40]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -118,6 +118,51 @@ const waitExit = (id) =>
  */
 const settle = () => new Promise((r) => setTimeout(r, 100));
 
+/** Runs `ip [-n netns] -batch -` with the given lines on stdin. */
+const ipBatch = (lines, netns) =>
+  new Promise((resolve, reject) => {
+    const args = [...(netns ? ['-n', netns] : []), '-batch', '-'];
+    const child = execFile('ip', args, (err) => (err ? reject(err) : resolve()));
+    child.stdin.end(`${lines.join('\n')}\n`);
+  });
+const calibrationNetns = [];
+
+/**
+ * Calibration: the kernel work of a bridge attach (namespace, veth into the bridge, addresses) as
+ * two bare `ip -batch` processes and nothing else, interleaved with the measured runs so both see
+ * the same machine load (these machines are shared). The floor a sandbox cannot go below.
+ */
+const bareAttach = async (bridge, i) => {
+  const ns = `skfbench-${process.pid}-${i}`;
+  const veth = `skvn${process.pid.toString(16).slice(-6)}${(i % 256).toString(16).padStart(2, '0')}`;
+  calibrationNetns.push(ns);
+  const t = performance.now();
+  await ipBatch([
+    `netns add ${ns}`,
+    `link add ${veth} type veth peer name eth0 netns ${ns}`,
+    `link set ${veth} master ${bridge} up`,
+  ]);
+  await ipBatch(['link set lo up', 'link set eth0 up', 'addr add 10.255.254.2/24 dev eth0'], ns);
+  const ms = performance.now() - t;
+  execFileSync('ip', ['netns', 'delete', ns]);
+  calibrationNetns.splice(calibrationNetns.indexOf(ns), 1);
+  return ms;
+};
+
+/** Calibration for network create: a bridge with an address, up, in one bare `ip -batch`. */
+const bareBridge = async (i) => {
+  const name = `skfb${process.pid.toString(16).slice(-6)}${(i % 256).toString(16).padStart(2, '0')}`;
+  const t = performance.now();
+  await ipBatch([
+    `link add ${name} type bridge`,
+    `addr add 10.255.253.1/24 dev ${name}`,
+    `link set ${name} up`,
+  ]);
+  const ms = performance.now() - t;
+  execFileSync('ip', ['link', 'delete', name]);
+  return ms;
+};
+
 /** One container run; returns [start ms, whole run ms]. */
 const runOnce = async (mode) => {
   const t0 = performance.now();
@@ -147,6 +192,7 @@ try {
 
   const createRm = [];
   const createOnly = [];
+  const bareBridges = [];
   for (let i = 0; i < iterations + warmup; i++) {
     const t = performance.now();
     const { Id } = await api('POST', '/networks/create', {
@@ -160,8 +206,12 @@ try {
       createOnly.push(created - t);
     }
     await settle();
+    const ms = await bareBridge(i);
+    if (i >= warmup) bareBridges.push(ms);
   }
 
+  const bridge = `skf-${(await api('GET', '/networks/bridge')).Id.slice(0, 8)}`;
+  const bare = [];
   const starts = { none: [], bridge: [] };
   const runs = { none: [], bridge: [] };
   for (let i = 0; i < iterations + warmup; i++) {
@@ -175,19 +225,25 @@ try {
       }
       await settle();
     }
+    const ms = await bareAttach(bridge, i);
+    if (i >= warmup) bare.push(ms);
+    await settle();
   }
   const diff = (a, b) => a.map((x, i) => x - (b[i] ?? 0));
 
   console.log(`skiff networks through the API (${iterations} runs after ${warmup} warm-up)`);
   fmt('network create + rm', createRm, 15);
   fmt('network create alone', createOnly);
+  fmt('  calibration: a bridge with its address, 1 bare ip -batch', bareBridges);
   fmt('container start, --network none', starts.none);
   fmt('container start, default bridge', starts.bridge);
   fmt('bridge - none, start (paired)', diff(starts.bridge, starts.none), 10);
+  fmt('  calibration: same kernel work as 2 bare ip -batch', bare);
   fmt('create + start + wait + rm, --network none', runs.none);
   fmt('create + start + wait + rm, default bridge', runs.bridge);
   fmt('bridge - none, whole run (paired)', diff(runs.bridge, runs.none));
 } finally {
+  for (const ns of calibrationNetns) execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
   agent.destroy();
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.once('exit', r));
