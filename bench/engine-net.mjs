@@ -208,6 +208,7 @@ try {
     await settle();
     const ms = await bareBridge(i);
     if (i >= warmup) bareBridges.push(ms);
+    await settle();
   }
 
   const bridge = `skf-${(await api('GET', '/networks/bridge')).Id.slice(0, 8)}`;
