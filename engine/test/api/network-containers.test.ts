@@ -250,7 +250,42 @@ describe('containers on Skiff networks (issue 3, through the engine and the skif
     expect(hosts).toContain('10.1.2.3\tdb.local\n');
   });
 
-  it('runs with --network none, host and container:<name>, and a fixed --ip', async () => {
+  it('runs with --network none, host and container:<name>, a fixed --ip, --dns and -P', async () => {
+    expect(
+      await ok([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--dns',
+        '10.9.9.9',
+        'busybox',
+        'cat',
+        '/etc/resolv.conf',
+      ]),
+    ).toContain('nameserver 10.9.9.9\n');
+    const all = name('all');
+    await ok([
+      'run',
+      '-d',
+      '--name',
+      all,
+      '-P',
+      '--expose',
+      '8080',
+      'busybox',
+      'httpd',
+      '-f',
+      '-p',
+      '8080',
+      '-h',
+      '/etc',
+    ]);
+    const published = (await ok(['port', all, '8080'])).split('\n')[0] ?? '';
+    expect(published).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(await eventually(() => httpGet('127.0.0.1', Number(published.split(':')[1])))).toBe(
+      `${(await inspect(all)).Config.Hostname}\n`,
+    );
     expect(
       await ok([
         'run',
