@@ -145,7 +145,8 @@ export async function startEngine(
       isImageInUse: async (id) =>
         (await containers.list({ all: true, filters: {} })).some((c) => c.spec.imageId === id),
       chainsInUse: async () => {
-        const chains: Digest[] = [];
+        // Snapshots mounted by running build steps count too (`build` exists by the time GC runs).
+        const chains: Digest[] = [...build.builder.chainsInUse()];
         for (const c of await containers.list({ all: true, filters: {} })) {
           chains.push(...((await rootfs.get(c.id))?.chain ?? []));
         }
