@@ -20,6 +20,12 @@ export const BuiltInNetwork = { Bridge: 'bridge', Host: 'host', None: 'none' } a
 
 /** Names every container on a bridge network resolves to its gateway, i.e. the host. */
 export const HOST_ALIASES = ['host.skiff.internal', 'host.docker.internal'] as const;
+/**
+ * testcontainers' name for the host. The engine writes it into /etc/hosts itself (a user's
+ * `--add-host host.testcontainers.internal:IP`, which core's exposeHostPorts may set, must win),
+ * so only the embedded DNS answers it here.
+ */
+export const DNS_ONLY_HOST_ALIASES = ['host.testcontainers.internal'] as const;
 /** `--add-host name:host-gateway`. */
 export const HOST_GATEWAY = 'host-gateway';
 

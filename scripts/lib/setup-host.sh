@@ -18,6 +18,7 @@ declare -A PACKAGES=(
   [skopeo]=skopeo
   [docker-registry]=docker-registry
   [setfattr]=attr
+  [zstd]=zstd
   [iptables]=iptables
   [newuidmap]=uidmap
   [mount]=mount

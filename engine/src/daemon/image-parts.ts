@@ -7,7 +7,6 @@ import type { ImageService } from '../images/image-service.js';
 import type { ImageStore } from '../images/image-store.js';
 import { LocalImageService } from '../images/local-image-service.js';
 import { LocalImageStore } from '../images/local-image-store.js';
-import { unpackLayer } from '../layers/unpack-layer.js';
 import type { Logger } from '../logger.js';
 import { RegistryClient } from '../registry/client/registry-client.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
@@ -41,7 +40,6 @@ export async function createImageParts(deps: {
     content: deps.content,
     snapshotter: deps.snapshotter,
     images: imageStore,
-    unpackLayer,
     logger: deps.logger,
     registryMirrors: deps.config.registryMirrors,
     insecureRegistries: deps.config.insecureRegistries,

@@ -155,10 +155,11 @@ describe('embedded DNS resolver', () => {
     expect(addresses(await udpQuery(port, 'db.app'))).toEqual(['10.210.1.2']);
   });
 
-  it('maps host.skiff.internal and host.docker.internal to the gateway', async () => {
+  it('maps host.skiff.internal, host.docker.internal and host.testcontainers.internal to the gateway', async () => {
     const port = await serve('n1');
     expect(addresses(await udpQuery(port, 'host.skiff.internal'))).toEqual(['10.210.1.1']);
     expect(addresses(await udpQuery(port, 'host.docker.internal'))).toEqual(['10.210.1.1']);
+    expect(addresses(await udpQuery(port, 'host.testcontainers.internal'))).toEqual(['10.210.1.1']);
   });
 
   it('answers AAAA for a known name with no records instead of NXDOMAIN, and PTR', async () => {

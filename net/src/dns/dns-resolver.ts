@@ -1,6 +1,6 @@
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import type { Logger } from 'pino';
-import { DNS_TTL_SECONDS, HOST_ALIASES } from '../constants.js';
+import { DNS_ONLY_HOST_ALIASES, DNS_TTL_SECONDS, HOST_ALIASES } from '../constants.js';
 import { cidrContains, parseCidr, parseIpv4 } from '../ipv4.js';
 import { type NameTable, normalise } from './name-table.js';
 import type { Upstream, UpstreamForwarder } from './upstream-forwarder.js';
@@ -28,7 +28,7 @@ export interface ResolverContext {
 }
 
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
-const HOST_NAMES = new Set<string>(HOST_ALIASES);
+const HOST_NAMES = new Set<string>([...HOST_ALIASES, ...DNS_ONLY_HOST_ALIASES]);
 
 /**
  * The logic of Skiff's embedded DNS (like Docker's 127.0.0.11): container names, aliases and
