@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BuildError, GenericContainer, Wait } from '@skiff/core';
+import { BUSYBOX, startTestEngine, type TestEngine, uniqueName } from '@skiff/testing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectImage, removeImage } from '../src/engine/images-api.js';
-import { BUSYBOX, startTestEngine, type TestEngine, uniqueName } from './engine.js';
 
 let engine: TestEngine;
 let context: string;

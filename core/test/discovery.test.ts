@@ -10,9 +10,9 @@ import {
   startAll,
   Wait,
 } from '@skiff/core';
+import { BUSYBOX, ENGINE, startTestEngine, type TestEngine } from '@skiff/testing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listContainers } from '../src/engine/containers-api.js';
-import { BUSYBOX, ENGINE, startTestEngine, type TestEngine } from './engine.js';
 
 let engine: TestEngine;
 let dir: string;

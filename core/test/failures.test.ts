@@ -1,7 +1,7 @@
 import { ContainerStartError, createRuntime, GenericContainer, Wait } from '@skiff/core';
+import { BUSYBOX, startTestEngine, type TestEngine } from '@skiff/testing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectContainer, removeContainer } from '../src/engine/containers-api.js';
-import { BUSYBOX, startTestEngine, type TestEngine } from './engine.js';
 
 let engine: TestEngine;
 

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { GenericContainer, PullPolicy, Wait } from '@skiff/core';
+import { BUSYBOX, startTestEngine, type TestEngine, uniqueName } from '@skiff/testing/core';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectContainer } from '../src/engine/containers-api.js';
-import { BUSYBOX, startTestEngine, type TestEngine, uniqueName } from './engine.js';
 
 let engine: TestEngine;
 let dir: string;

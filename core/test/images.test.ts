@@ -1,20 +1,20 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, GenericContainer, PullPolicy } from '@skiff/core';
+import { type CncfRegistry, startCncfRegistry } from '@skiff/testing';
+import { BUSYBOX, startTestEngine, type TestEngine, uniqueName } from '@skiff/testing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeImage } from '../src/engine/images-api.js';
-import { BUSYBOX, startTestEngine, type TestEngine, uniqueName } from './engine.js';
-import { startRegistry, type TestRegistry } from './registry.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let engine: TestEngine;
-let registry: TestRegistry;
+let registry: CncfRegistry;
 const pushed: string[] = [];
 
 /** Tags the local busybox as `<registry>/<name>` and pushes it; the local tag is removed again. */
 async function push(name: string): Promise<string> {
-  const ref = `${registry.address}/${name}`;
+  const ref = `${registry.host}/${name}`;
   const colon = ref.lastIndexOf(':');
   await engine.client.call('POST', `/images/${BUSYBOX}/tag`, {
     query: { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) },
@@ -31,9 +31,8 @@ async function push(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  execFileSync('npx', ['tsc', '-b', 'core'], { cwd: path.resolve(here, '../..'), stdio: 'inherit' });
   engine = await startTestEngine();
-  registry = await startRegistry();
+  registry = await startCncfRegistry(undefined, { accessLog: true });
 });
 
 afterAll(async () => {
@@ -48,7 +47,7 @@ describe('images', () => {
     await push(`mirror/busybox:${tag}`);
     const runtime = await createRuntime({
       ...engine.options,
-      images: { prefix: `${registry.address}/mirror` },
+      images: { prefix: `${registry.host}/mirror` },
       handleSignals: false,
     });
     try {
@@ -59,7 +58,7 @@ describe('images', () => {
       expect((await c.exec(['echo', 'pulled'])).stdout).toBe('pulled\n');
       expect(registry.requests.some((r) => r.includes(`/v2/mirror/busybox/manifests/${tag}`))).toBe(true);
       // A name with a registry part is not rewritten.
-      expect(runtime.substituteImage(`${registry.address}/x:1`)).toBe(`${registry.address}/x:1`);
+      expect(runtime.substituteImage(`${registry.host}/x:1`)).toBe(`${registry.host}/x:1`);
     } finally {
       await runtime.close();
     }
@@ -120,9 +119,7 @@ describe('images', () => {
       .start();
     await c.stop();
     expect(gets()).toBeGreaterThan(afterFirst);
-    const err = await new GenericContainer(`${registry.address}/nobody/here:1`)
-      .start()
-      .catch((e: unknown) => e);
+    const err = await new GenericContainer(`${registry.host}/nobody/here:1`).start().catch((e: unknown) => e);
     expect((err as Error).cause).toMatchObject({ code: 'SKIFF_IMAGE_NOT_FOUND' });
   });
 });

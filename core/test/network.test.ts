@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GenericContainer, Network, TestContainers } from '@skiff/core';
+import { BUSYBOX, startTestEngine, type TestEngine, uniqueName } from '@skiff/testing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectNetwork, listNetworks } from '../src/engine/networks-api.js';
-import { BUSYBOX, startTestEngine, type TestEngine, uniqueName } from './engine.js';
 
 let engine: TestEngine;
 

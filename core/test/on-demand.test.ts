@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createRuntime, GenericContainer } from '@skiff/core';
+import { BUSYBOX, EngineApi, isAlive, provideBusybox } from '@skiff/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../src/engine/engine-client.js';
 import { resolveSkiffd } from '../src/engine/on-demand-engine.js';
 import { silentLogger } from '../src/logger.js';
-import { BUSYBOX, ensureFixtureImages } from './engine.js';
 
 // A skiffd of its own, started by discovery itself: private socket, root and scratch, never the defaults.
 const skiffd = resolveSkiffd();
@@ -23,15 +23,6 @@ afterAll(() => {
   }
   rmSync(dir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf('missing' in skiffd)('skiffd started on demand', () => {
   it('starts skiffd when none answers, runs containers on it, and explains that it did', async () => {
@@ -57,7 +48,7 @@ describe.skipIf('missing' in skiffd)('skiffd started on demand', () => {
     expect(runtime.explanation.steps.join('\n')).toMatch(
       /skiffd default socket .*skiff\.sock[\s\S]*started .*skiffd/,
     );
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
 
     const client = new EngineClient(
       { kind: 'unix', socketPath: socket },
@@ -67,7 +58,7 @@ describe.skipIf('missing' in skiffd)('skiffd started on demand', () => {
     const sessionsAdvertised =
       (await EngineClient.ping({ kind: 'unix', socketPath: socket }))['skiff-sessions'] === '1';
     try {
-      await ensureFixtureImages(client);
+      await provideBusybox(new EngineApi(socket));
       await using c = await new GenericContainer(BUSYBOX)
         .withRuntime(runtime)
         .withCommand(['sleep', '300'])
@@ -83,6 +74,6 @@ describe.skipIf('missing' in skiffd)('skiffd started on demand', () => {
       await runtime.close();
     }
     // SESSIONS.md: an engine started with SKIFF_EXIT_WHEN_IDLE=1 exits once its last session is gone.
-    if (sessionsAdvertised) await expect.poll(() => alive(pid), { timeout: 15_000 }).toBe(false);
+    if (sessionsAdvertised) await expect.poll(() => isAlive(pid), { timeout: 15_000 }).toBe(false);
   });
 });

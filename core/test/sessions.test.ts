@@ -1,18 +1,16 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startTestEngine, type TestEngine, uniqueName } from '@skiff/testing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listContainers, removeContainer } from '../src/engine/containers-api.js';
 import { listNetworks } from '../src/engine/networks-api.js';
-import { startTestEngine, type TestEngine, uniqueName } from './engine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, 'fixtures/session-child.mjs');
 let engine: TestEngine;
 
 beforeAll(async () => {
-  // The child processes run the built library.
-  execFileSync('npx', ['tsc', '-b', 'core'], { cwd: path.resolve(here, '../..'), stdio: 'inherit' });
   engine = await startTestEngine();
 });
 

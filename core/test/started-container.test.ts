@@ -1,9 +1,9 @@
 import { GenericContainer, Network, Wait } from '@skiff/core';
+import { BUSYBOX, startTestEngine, type TestEngine } from '@skiff/testing/core';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectContainer } from '../src/engine/containers-api.js';
 import { inspectImage, removeImage } from '../src/engine/images-api.js';
-import { BUSYBOX, startTestEngine, type TestEngine } from './engine.js';
 
 let engine: TestEngine;
 

@@ -1,6 +1,6 @@
 import { GenericContainer, type StartedGenericContainer, Wait } from '@skiff/core';
+import { BUSYBOX, NOSHELL, startTestEngine, type TestEngine } from '@skiff/testing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX, NOSHELL, startTestEngine, type TestEngine } from './engine.js';
 import { startHostServer } from './host-server.js';
 
 let engine: TestEngine;

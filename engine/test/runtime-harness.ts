@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { engineLeftovers, removeEngineLeftovers, removeRuntimeStates } from '@skiff/testing';
 import type { RuntimeName } from '../src/config.js';
 import type { ContainerSpec } from '../src/containers/container-spec.js';
 import { type Digest, sha256 } from '../src/content/digest.js';
@@ -22,7 +23,6 @@ import { OverlayRootfsManager } from '../src/snapshots/overlay-rootfs.js';
 import type { SnapshotInfo, Snapshotter } from '../src/snapshots/snapshotter.js';
 
 const BUSYBOX = '/usr/bin/busybox';
-const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /** A busybox root filesystem: the static binary, one symlink per applet, users and groups. */
 export async function makeBusyboxRootfs(dir: string): Promise<void> {
@@ -78,7 +78,6 @@ export class RuntimeHarness {
   runtime!: CliOciRuntime;
   rootfs!: OverlayRootfsManager;
   private readonly chainId = sha256(`busybox-${this.engine}`);
-  private readonly ids = new Set<string>();
   readonly initPids = new Set<number>();
 
   constructor(readonly runtimeName: RuntimeName) {}
@@ -99,7 +98,6 @@ export class RuntimeHarness {
 
   newId(): string {
     const id = `${this.engine}-${randomBytes(6).toString('hex')}`;
-    this.ids.add(id);
     return id;
   }
 
@@ -151,37 +149,9 @@ export class RuntimeHarness {
     throw new Error(`container ${id} did not reach running within ${timeoutMs} ms`);
   }
 
-  cgroupDirs(id?: string): string[] {
-    const dirs: string[] = [];
-    for (const controller of [
-      'memory',
-      'pids',
-      'cpu',
-      'devices',
-      'freezer',
-      'unified',
-      'hugetlb',
-      'systemd',
-    ]) {
-      const parent = path.join(CGROUP_ROOT, controller, 'skiff', this.engine);
-      dirs.push(id ? path.join(parent, id) : parent);
-    }
-    return dirs;
-  }
-
   /** What a test left behind: runtime state, mounts, cgroups of containers, live init processes. */
   async leftovers(): Promise<string[]> {
-    const left: string[] = [];
-    for (const s of await this.runtime.list()) left.push(`runtime state ${s.id} (${s.status})`);
-    for (const m of await this.mounter.list(this.base)) left.push(`mount ${m.mountPoint}`);
-    for (const parent of this.cgroupDirs()) {
-      try {
-        for (const e of await readdir(parent, { withFileTypes: true }))
-          if (e.isDirectory()) left.push(`cgroup ${parent}/${e.name}`);
-      } catch {
-        // The engine's cgroup parent does not exist in this hierarchy: nothing leaked there.
-      }
-    }
+    const left = await engineLeftovers({ engineName: this.engine, base: this.base, runtime: this.runtime });
     for (const pid of this.initPids) {
       if (await processLingers(pid)) left.push(`process ${pid}`);
     }
@@ -190,18 +160,9 @@ export class RuntimeHarness {
 
   async cleanup(): Promise<void> {
     if (!this.runtime) return;
-    for (const id of this.ids) {
-      await this.runtime.kill(id, 'SIGKILL', { all: true }).catch(() => {});
-      await this.runtime.delete(id, { force: true }).catch(() => {});
-    }
+    await removeRuntimeStates(this.runtime);
     await this.rootfs.reconcile(new Set()).catch(() => {});
-    for (const m of (await this.mounter.list(this.base)).reverse()) {
-      await this.mounter.unmount(m.mountPoint, { detach: true }).catch(() => {});
-    }
-    for (const dir of this.cgroupDirs()) {
-      for (const id of this.ids) await rmdir(path.join(dir, id)).catch(() => {});
-      await rmdir(dir).catch(() => {});
-    }
+    await removeEngineLeftovers({ engineName: this.engine, base: this.base, runtime: this.runtime });
     await rm(this.base, { recursive: true, force: true });
   }
 }

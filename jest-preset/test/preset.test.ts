@@ -7,13 +7,15 @@ import { utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  eventually,
+  type EngineUnderTest,
+  pollUntil,
   type RunnerProcess,
+  REPO as repo,
+  startEngineUnderTest,
   startRunner,
-} from '../../vitest-plugin/test/support/runner-process.js';
-import { repo, startTestEngine, type TestEngine } from '../../vitest-plugin/test/support/test-engine.js';
+} from '@skiff/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = path.join(here, 'fixtures/project');
@@ -26,12 +28,12 @@ interface Report {
   skiffHost?: string;
 }
 
-let engine: TestEngine;
+let engine: EngineUnderTest;
 const runners: RunnerProcess[] = [];
 
 // The child jest runs the packages as users get them: built (`npm test` builds before the suites).
 beforeAll(async () => {
-  engine = await startTestEngine();
+  engine = await startEngineUnderTest();
 });
 
 afterEach(() => {
@@ -45,7 +47,10 @@ afterAll(async () => {
 function jest(scenario: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): RunnerProcess {
   const runner = startRunner(
     [process.execPath, '--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jestBin, ...args],
-    { cwd: project, env: { ...engine.env, SKIFF_FIXTURE_SCENARIO: scenario, ...env } },
+    {
+      cwd: project,
+      env: { ...engine.env, SKIFF_SESSION_GRACE_MS: '500', SKIFF_FIXTURE_SCENARIO: scenario, ...env },
+    },
   );
   runners.push(runner);
   return runner;
@@ -125,7 +130,7 @@ describe('@skiff/jest preset', () => {
       expect((await engine.leftovers(session)).containers).toHaveLength(1);
       run.killGroup('SIGKILL');
       await run.exited;
-      const left = await eventually(
+      const left = await pollUntil(
         () => engine.leftovers(session),
         (l) => l.containers.length === 0,
         20_000,
@@ -147,7 +152,7 @@ describe('@skiff/jest preset', () => {
     expect(second?.web?.id).toBe(first?.web?.id);
     run.proc.kill('SIGTERM');
     await run.exited;
-    const left = await eventually(
+    const left = await pollUntil(
       () => engine.leftovers(first?.skiff.sessionId ?? ''),
       (l) => l.containers.length === 0,
       10_000,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../src/index.js';
 import { containerId, Harness, kernelSnapshot, run, sandboxRequest, suffix } from './helpers.js';
 
@@ -29,12 +29,6 @@ function portIsFree(port: number, host: string): Promise<boolean> {
 describe('cleanup and crash recovery (real kernel)', () => {
   const h = new Harness();
   afterEach(() => h.cleanup());
-
-  beforeAll(async () => {
-    // The crash test's child process runs the built package.
-    const built = await run('npx', ['tsc', '-b', path.join(here, '..')]);
-    expect(built.stderr).toBe('');
-  }, 120_000);
 
   it('leaves no link, namespace or listening socket after release and network removal', async () => {
     const net = await h.manager();

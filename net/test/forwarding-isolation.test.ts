@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, run, suffix } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,11 +30,6 @@ describe('isolation and outbound NAT when the kernel forwards', () => {
   const id = suffix();
   const hostNs = `skft-host-${id}`;
   const outsideNs = `skft-out-${id}`;
-
-  beforeAll(async () => {
-    const built = await run('npx', ['tsc', '-b', path.join(here, '..')]);
-    expect(built.stderr).toBe('');
-  }, 120_000);
 
   afterEach(async () => {
     await h.cleanup();

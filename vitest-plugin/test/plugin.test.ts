@@ -8,9 +8,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type EngineUnderTest,
+  pollUntil,
+  type RunnerProcess,
+  REPO as repo,
+  startEngineUnderTest,
+  startRunner,
+} from '@skiff/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, type RunnerProcess, startRunner } from './support/runner-process.js';
-import { repo, startTestEngine, type TestEngine } from './support/test-engine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = path.join(here, 'fixtures/project');
@@ -22,12 +28,12 @@ interface Report {
   skiffHost?: string;
 }
 
-let engine: TestEngine;
+let engine: EngineUnderTest;
 const runners: RunnerProcess[] = [];
 
 // The child vitest runs the packages as users get them: built (`npm test` builds before the suites).
 beforeAll(async () => {
-  engine = await startTestEngine();
+  engine = await startEngineUnderTest();
 });
 
 afterEach(() => {
@@ -41,7 +47,7 @@ afterAll(async () => {
 function vitest(scenario: string, args: string[] = ['run'], env: NodeJS.ProcessEnv = {}): RunnerProcess {
   const runner = startRunner([process.execPath, vitestBin, ...args], {
     cwd: project,
-    env: { ...engine.env, SKIFF_FIXTURE_SCENARIO: scenario, ...env },
+    env: { ...engine.env, SKIFF_SESSION_GRACE_MS: '500', SKIFF_FIXTURE_SCENARIO: scenario, ...env },
   });
   runners.push(runner);
   return runner;
@@ -149,7 +155,7 @@ describe('skiff() vitest plugin', () => {
       expect((await engine.leftovers(session)).containers).toHaveLength(1);
       run.killGroup('SIGKILL');
       expect((await run.exited).signal).toBe('SIGKILL');
-      const left = await eventually(
+      const left = await pollUntil(
         () => engine.leftovers(session),
         (l) => l.containers.length === 0 && l.networks.length === 0,
         20_000,
@@ -172,7 +178,7 @@ describe('skiff() vitest plugin', () => {
     expect(run.output().match(/services ready/g)).toHaveLength(1);
     run.proc.kill('SIGTERM');
     await run.exited;
-    const left = await eventually(
+    const left = await pollUntil(
       () => engine.leftovers(first?.skiff.sessionId ?? ''),
       (l) => l.containers.length === 0,
       10_000,

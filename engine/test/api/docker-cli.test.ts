@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { busyboxTar, SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEngine, MAKE_BUSYBOX, SkiffdHarness } from './skiffd-harness.js';
 
 interface Run {
   code: number;
@@ -70,11 +70,9 @@ describe.skipIf(!hasDocker)('the docker CLI (client 28) driving skiffd', () => {
   const h = new SkiffdHarness();
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
-    const tarPath = path.join(h.base, 'busybox.tar');
-    execFileSync('bash', [MAKE_BUSYBOX, tarPath]);
+    const tarPath = await busyboxTar();
     const imported = await h.skiff(['import', '--change', 'CMD ["sh"]', tarPath, 'busybox:latest']);
     expect(imported.code, imported.stderr).toBe(0);
   }, 180_000);

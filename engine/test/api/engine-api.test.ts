@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { busyboxTar, SkiffdHarness } from '@skiff/testing';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../src/api/protocol/multiplexed-stream.js';
 import type { ContainerInspectWire } from '../../src/api/wire/container-wire.js';
-import { buildEngine, MAKE_BUSYBOX, SkiffdHarness } from './skiffd-harness.js';
 
 const V = '/v1.45';
 const json = (value: unknown) => ({
@@ -45,11 +43,9 @@ describe('the Docker API of a real skiffd', () => {
   };
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
-    const tarPath = path.join(h.base, 'busybox.tar');
-    execFileSync('bash', [MAKE_BUSYBOX, tarPath]);
+    const tarPath = await busyboxTar();
     const r = await h.http(
       'POST',
       `${V}/images/create?fromSrc=-&repo=busybox&tag=latest&changes=CMD%20%5B%22sh%22%5D`,

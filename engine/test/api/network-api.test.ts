@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerInspectWire, ContainerSummaryWire } from '../../src/api/wire/container-wire.js';
 import type { NetworkWire } from '../../src/api/wire/network-mapper.js';
 import { eventually, importBusybox, jsonBody, V } from './network-helpers.js';
-import { buildEngine, SkiffdHarness } from './skiffd-harness.js';
 
 const run = promisify(execFile);
 
@@ -42,7 +42,6 @@ describe('the /networks API of a real skiffd', () => {
     run('docker', args, { env: { ...process.env, DOCKER_HOST: h.env.SKIFF_HOST ?? '' } });
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
     await importBusybox(h);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerInspectWire } from '../../src/api/wire/container-wire.js';
 import {
@@ -13,7 +14,6 @@ import {
   netEngineId,
   V,
 } from './network-helpers.js';
-import { buildEngine, SkiffdHarness } from './skiffd-harness.js';
 
 /** A UDP echo server: node from the host, its libraries bind-mounted read-only into busybox. */
 const UDP_ECHO =
@@ -77,7 +77,6 @@ describe('containers on Skiff networks (issue 3, through the engine and the skif
   });
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
     await importBusybox(h);

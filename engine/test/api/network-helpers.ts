@@ -2,15 +2,13 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { MAKE_BUSYBOX, type SkiffdHarness } from './skiffd-harness.js';
+import { busyboxTar, type SkiffdHarness } from '@skiff/testing';
 
 const run = promisify(execFile);
 
 /** Imports the busybox fixture as `busybox:latest` through the real `skiff import`. */
 export async function importBusybox(h: SkiffdHarness): Promise<void> {
-  const tarPath = path.join(h.base, 'busybox.tar');
-  await run('bash', [MAKE_BUSYBOX, tarPath]);
-  const r = await h.skiff(['import', '--change', 'CMD ["sh"]', tarPath, 'busybox:latest']);
+  const r = await h.skiff(['import', '--change', 'CMD ["sh"]', await busyboxTar(), 'busybox:latest']);
   if (r.code !== 0) throw new Error(`skiff import failed: ${r.stderr}`);
 }
 

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { SkiffdHarness } from '@skiff/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jsonBody, kernelObjectsOf, netEngineId, V } from './network-helpers.js';
-import { buildEngine, SkiffdHarness } from './skiffd-harness.js';
 
 describe('a per-run engine (SKIFF_EXIT_WHEN_IDLE) and its networks', () => {
   const h = new SkiffdHarness();
@@ -12,7 +12,6 @@ describe('a per-run engine (SKIFF_EXIT_WHEN_IDLE) and its networks', () => {
   });
 
   it('removes every bridge it made, the default one included, when it exits after its last session', async () => {
-    await buildEngine();
     await h.prepare();
     h.env.SKIFF_EXIT_WHEN_IDLE = '1';
     h.env.SKIFF_EPHEMERAL = '0';

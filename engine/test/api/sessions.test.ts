@@ -1,14 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
+import { busyboxTar, SkiffdHarness, socketAnswers } from '@skiff/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildEngine, MAKE_BUSYBOX, SkiffdHarness, socketAnswers } from './skiffd-harness.js';
 
 const SESSION_LABEL = 'dev.skiff.session';
 
 async function importBusybox(h: SkiffdHarness): Promise<void> {
-  const tar = path.join(h.base, 'busybox.tar');
-  execFileSync('bash', [MAKE_BUSYBOX, tar]);
-  expect((await h.skiff(['import', tar, 'busybox'])).code).toBe(0);
+  expect((await h.skiff(['import', await busyboxTar(), 'busybox'])).code).toBe(0);
 }
 
 async function containersOf(h: SkiffdHarness, session: string): Promise<string[]> {
@@ -28,7 +24,6 @@ describe('the session protocol of core/SESSIONS.md', () => {
   });
 
   it("reaps a session's containers after its keepalive closes and the grace period ends", async () => {
-    await buildEngine();
     const h = new SkiffdHarness();
     harnesses.push(h);
     await h.prepare();
@@ -65,7 +60,6 @@ describe('the session protocol of core/SESSIONS.md', () => {
   });
 
   it('reaps at once on DELETE and ends the held keepalive', async () => {
-    await buildEngine();
     const h = new SkiffdHarness();
     harnesses.push(h);
     await h.prepare();
@@ -86,7 +80,6 @@ describe('the session protocol of core/SESSIONS.md', () => {
   });
 
   it('exits when idle (SKIFF_EXIT_WHEN_IDLE=1) once its last session is reaped, removing its socket', async () => {
-    await buildEngine();
     const h = new SkiffdHarness();
     harnesses.push(h);
     await h.prepare();

@@ -1,19 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { busyboxTar as fixtureTar, SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEngine, MAKE_BUSYBOX, SkiffdHarness } from './skiffd-harness.js';
 
 describe('the skiff CLI as a process against a real skiffd', () => {
   const h = new SkiffdHarness();
   let busyboxTar = '';
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
-    busyboxTar = path.join(h.base, 'busybox.tar');
-    execFileSync('bash', [MAKE_BUSYBOX, busyboxTar]);
+    busyboxTar = await fixtureTar();
     const imported = await h.skiff([
       'import',
       '--change',

@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { busyboxTar, isAlive, mountsUnder, SKIFFD_BIN, SkiffdHarness, socketAnswers } from '@skiff/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildEngine, MAKE_BUSYBOX, SKIFFD_BIN, SkiffdHarness, socketAnswers } from './skiffd-harness.js';
 
 describe('skiffd lifecycle', () => {
   const harnesses: SkiffdHarness[] = [];
@@ -26,7 +26,6 @@ describe('skiffd lifecycle', () => {
   });
 
   it('is started once by concurrent CLI calls racing to start it', async () => {
-    await buildEngine();
     const h = new SkiffdHarness();
     harnesses.push(h);
     await h.prepare();
@@ -47,7 +46,6 @@ describe('skiffd lifecycle', () => {
   });
 
   it('refuses to start a second daemon on the same socket and shuts down cleanly on SIGTERM', async () => {
-    await buildEngine();
     const h = new SkiffdHarness();
     harnesses.push(h);
     await h.prepare();
@@ -69,14 +67,11 @@ describe('skiffd lifecycle', () => {
   });
 
   it('leaves nothing behind after a SIGKILL: the next start cleans up what the killed engine ran', async () => {
-    await buildEngine();
     const h = new SkiffdHarness();
     harnesses.push(h);
     await h.prepare();
     await h.start();
-    const tar = path.join(h.base, 'busybox.tar');
-    execFileSync('bash', [MAKE_BUSYBOX, tar]);
-    expect((await h.skiff(['import', tar, 'busybox'])).code).toBe(0);
+    expect((await h.skiff(['import', await busyboxTar(), 'busybox'])).code).toBe(0);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await h.skiff(['run', '-d', 'busybox', 'sleep', '300']);
@@ -94,7 +89,7 @@ describe('skiffd lifecycle', () => {
     h.daemon?.kill('SIGKILL');
     await new Promise((r) => h.daemon?.once('exit', r));
     // The containers outlive the killed engine until the next start finds them.
-    expect(pids.every((pid) => alive(pid))).toBe(true);
+    expect(pids.every((pid) => isAlive(pid))).toBe(true);
 
     await h.start();
     const states = await Promise.all(
@@ -106,7 +101,7 @@ describe('skiffd lifecycle', () => {
       ),
     );
     for (const st of states) expect(st).toMatchObject({ Status: 'exited', ExitCode: 137 });
-    expect(pids.some((pid) => alive(pid))).toBe(false);
+    expect(pids.some((pid) => isAlive(pid))).toBe(false);
     expect((await h.skiff(['rm', '-f', ...ids])).code).toBe(0);
     // The container service unmounts removed roots in the background (~50 ms after DELETE).
     const t0 = Date.now();
@@ -119,20 +114,3 @@ describe('skiffd lifecycle', () => {
     expect(await mountsUnder(h.base)).toEqual([]);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((m) => m.startsWith(dir));
-}

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
+import { SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkWire } from '../../src/api/wire/network-mapper.js';
 import { importBusybox, listeningSockets, V } from './network-helpers.js';
-import { buildEngine, SkiffdHarness } from './skiffd-harness.js';
 
 /**
  * The real `testcontainers` package (11.x) against skiffd, with no `TESTCONTAINERS_HOST_OVERRIDE`.
@@ -16,7 +16,6 @@ describe('testcontainers 11 against skiffd, host resolved the /.dockerenv way', 
   let gateway = '';
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
     await importBusybox(h);

@@ -2,14 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import { busyboxTar, type CliResult, SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import {
   type RunningRegistryServer,
   startRegistryServer,
 } from '../../src/registry/server/start-registry-server.js';
-import { buildEngine, type CliResult, SkiffdHarness } from '../api/skiffd-harness.js';
-import { busyboxTar } from './build-fixture.js';
 
 /** The docker CLI (client only) against the engine, with the classic builder. */
 function docker(h: SkiffdHarness, args: string[], cwd: string): Promise<CliResult> {
@@ -40,7 +39,6 @@ describe('skiff build and docker build against skiffd', () => {
   const h = new SkiffdHarness();
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
     const imported = await h.skiff(['import', '-c', 'CMD ["sh"]', await busyboxTar(), 'busybox:latest']);

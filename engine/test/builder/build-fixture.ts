@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { busyboxTar, engineLeftovers, removeEngineLeftovers } from '@skiff/testing';
 import { StatCache } from '../../src/builder/cache/stat-cache.js';
 import { openDirectoryContext } from '../../src/builder/executor/build-context.js';
 import type { BuildSink } from '../../src/builder/executor/build-output.js';
@@ -22,27 +21,6 @@ import type { CliOciRuntime } from '../../src/runtime/crun-runtime.js';
 import { gatherHostFacts } from '../../src/runtime/host-facts.js';
 import { LocalSnapshotter } from '../../src/snapshots/local-snapshotter.js';
 import { OverlayRootfsManager } from '../../src/snapshots/overlay-rootfs.js';
-
-const CGROUP_ROOT = '/sys/fs/cgroup';
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-export const MAKE_BUSYBOX = here('../../../fixtures/busybox/make-rootfs.sh');
-
-/** The busybox rootfs tar, made once per machine from Debian's busybox-static. */
-export async function busyboxTar(): Promise<string> {
-  const dir = '/var/cache/skiff/fixtures';
-  const file = path.join(dir, `busybox-${sha1OfFile(MAKE_BUSYBOX)}.tar`);
-  if (!existsSync(file)) {
-    await mkdir(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    execFileSync('bash', [MAKE_BUSYBOX, tmp]);
-    execFileSync('mv', [tmp, file]);
-  }
-  return file;
-}
-
-function sha1OfFile(file: string): string {
-  return execFileSync('sha1sum', [file], { encoding: 'utf8' }).slice(0, 12);
-}
 
 export interface BuildRun {
   result?: BuildResult;
@@ -176,22 +154,9 @@ export class BuildFixture {
     });
   }
 
-  /** This engine's cgroup parent in every mounted hierarchy (crun creates `/skiff/<engine>/<id>`). */
-  cgroupParents(): string[] {
-    return readdirSync(CGROUP_ROOT).map((c) => path.join(CGROUP_ROOT, c, 'skiff', this.engineName));
-  }
-
   /** Runtime state, mounts, cgroups, scratch dirs and stray snapshot fills the builder left behind. */
   async leftovers(): Promise<string[]> {
-    const left: string[] = [];
-    for (const s of await this.runtime.list()) left.push(`runtime state ${s.id} (${s.status})`);
-    const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(this.base));
-    for (const m of mounts) left.push(`mount ${m.split(' ')[1]}`);
-    for (const parent of this.cgroupParents()) {
-      for (const e of await readdir(parent, { withFileTypes: true }).catch(() => [])) {
-        if (e.isDirectory()) left.push(`cgroup ${parent}/${e.name}`);
-      }
-    }
+    const left = await engineLeftovers(this);
     for (const sub of ['build/containers', 'build/bundles', 'build/downloads', 'runtime']) {
       const dir = path.join(this.scratch, sub);
       for (const e of await readdir(dir).catch(() => [])) left.push(`scratch ${dir}/${e}`);
@@ -206,19 +171,7 @@ export class BuildFixture {
 
   async teardown(): Promise<void> {
     if (!this.base) return;
-    for (const s of (await this.runtime?.list().catch(() => [])) ?? []) {
-      await this.runtime.kill(s.id, 'SIGKILL', { all: true }).catch(() => {});
-      await this.runtime.delete(s.id, { force: true }).catch(() => {});
-    }
-    for (const m of (await this.mounter.list(this.base)).reverse()) {
-      await this.mounter.unmount(m.mountPoint, { detach: true }).catch(() => {});
-    }
-    for (const parent of this.cgroupParents()) {
-      for (const e of await readdir(parent, { withFileTypes: true }).catch(() => [])) {
-        if (e.isDirectory()) await rmdir(path.join(parent, e.name)).catch(() => {});
-      }
-      await rmdir(parent).catch(() => {});
-    }
+    await removeEngineLeftovers(this);
     await rm(this.base, { recursive: true, force: true });
   }
 }

@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CliResult, SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEngine, type CliResult, SkiffdHarness } from '../api/skiffd-harness.js';
 import { debianBaseTar } from './debian-base.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -57,7 +57,6 @@ describe('stand-in service images', () => {
   const h = new SkiffdHarness();
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
     // The config Docker Hub's debian:bookworm has: PATH (the Dockerfiles extend it) and bash.

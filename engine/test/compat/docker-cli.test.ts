@@ -1,12 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { BUSYBOX, provideBusybox, SkiffdHarness, startCncfRegistry } from '@skiff/testing';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEngine, SkiffdHarness } from '../api/skiffd-harness.js';
-import { startCncfRegistry } from '../registry/support/test-servers.js';
 import { docker, dockerTty, hasDocker } from './support/docker-cli.js';
 import { startSkiffRegistry, writeHtpasswd } from './support/skiff-registry.js';
-import { BUSYBOX, provideBusybox } from './support/test-images.js';
 
 const PASSWORD = 'compat s3cret!';
 
@@ -38,10 +36,9 @@ describe.skipIf(!hasDocker)('the docker CLI against skiffd', () => {
   const uniq = () => `${h.engineName}-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
-    await provideBusybox(h);
+    await provideBusybox(h.api);
   }, 180_000);
 
   afterAll(async () => {

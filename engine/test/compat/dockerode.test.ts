@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { BUSYBOX, provideBusybox, SkiffdHarness } from '@skiff/testing';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEngine, SkiffdHarness } from '../api/skiffd-harness.js';
 import { startSkiffRegistry, writeHtpasswd } from './support/skiff-registry.js';
-import { BUSYBOX, provideBusybox } from './support/test-images.js';
 
 type ProgressEvent = { status?: string; stream?: string; error?: string; id?: string; aux?: { ID?: string } };
 
@@ -84,10 +83,9 @@ describe('dockerode against skiffd', () => {
   const uniq = () => `${h.engineName}-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
-    await provideBusybox(h);
+    await provideBusybox(h.api);
     docker = new Docker({ socketPath: h.socketPath });
   }, 180_000);
 

@@ -1,7 +1,6 @@
+import { BUSYBOX, provideBusybox, SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../src/api/protocol/multiplexed-stream.js';
-import { buildEngine, SkiffdHarness } from '../api/skiffd-harness.js';
-import { BUSYBOX, provideBusybox } from './support/test-images.js';
 
 const V = '/v1.45';
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -22,10 +21,9 @@ describe('hostile input and raw stream formats on a real skiffd', () => {
   let running = '';
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
-    await provideBusybox(h);
+    await provideBusybox(h.api);
     const created = await h.http('POST', `${V}/containers/create`, {
       body: JSON.stringify({ Image: BUSYBOX, Cmd: ['sleep', '120'] }),
       headers: JSON_HEADERS,

@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startCncfRegistry } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorStatus } from '../../src/api/error-status.js';
 import { RegistryError, UnauthorizedError } from '../../src/errors.js';
 import { makeClient } from '../registry/support/client-harness.js';
-import { startCncfRegistry } from '../registry/support/test-servers.js';
 import { startTokenServer } from '../registry/support/token-server.js';
 import { writeHtpasswd } from './support/skiff-registry.js';
 

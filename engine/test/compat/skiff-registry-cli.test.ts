@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { BUSYBOX, provideBusybox, SKIFF_BIN, SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEngine, SKIFF_BIN, SkiffdHarness } from '../api/skiffd-harness.js';
 import { startSkiffRegistry, writeHtpasswd } from './support/skiff-registry.js';
-import { BUSYBOX, provideBusybox } from './support/test-images.js';
 
 const PASSWORD = 'skiff cli p4ss';
 
@@ -19,10 +18,9 @@ describe('skiff registry serve, login, logout, push, pull and doctor', () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    await buildEngine();
     await h.prepare();
     await h.start();
-    await provideBusybox(h);
+    await provideBusybox(h.api);
     env = { DOCKER_CONFIG: path.join(h.base, 'skiff-docker-config') };
   }, 180_000);
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
+import { type CliResult, SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEngine, type CliResult, SkiffdHarness } from '../api/skiffd-harness.js';
 import { requireFixtureRegistry, writeProject } from './compose-project.js';
 
 /**
@@ -14,7 +14,6 @@ describe('skiff up refuses bad input before anything starts', () => {
 
   beforeAll(async () => {
     requireFixtureRegistry();
-    await buildEngine();
     await h.prepare();
     await h.start();
     const pulled = await h.skiff(['pull', '-q', 'busybox:1.35']);

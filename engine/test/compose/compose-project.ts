@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SKIFF_BIN, type SkiffdHarness } from '../api/skiffd-harness.js';
+import { SKIFF_BIN, type SkiffdHarness } from '@skiff/testing';
 
 /** The compose suites pull their images through the fixture registry (`npm test` sets it up). */
 export function requireFixtureRegistry(): void {

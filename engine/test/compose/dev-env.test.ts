@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SkiffdHarness } from '@skiff/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,6 @@ import {
   listeningSockets,
   netEngineId,
 } from '../api/network-helpers.js';
-import { buildEngine, SkiffdHarness } from '../api/skiffd-harness.js';
 import { parseUrls, projectResources, requireFixtureRegistry, writeProject } from './compose-project.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -106,7 +106,6 @@ describe('skiff up on a compose file with postgres, redis and a built service', 
 
   beforeAll(async () => {
     requireFixtureRegistry();
-    await buildEngine();
     await h.prepare();
     await h.start();
     dir = path.join(h.base, 'project');

@@ -1,8 +1,8 @@
 import path from 'node:path';
+import { SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerInspectWire } from '../../src/api/wire/container-wire.js';
 import { eventually } from '../api/network-helpers.js';
-import { buildEngine, SkiffdHarness } from '../api/skiffd-harness.js';
 import { projectResources, requireFixtureRegistry, spawnSkiff, writeProject } from './compose-project.js';
 
 const EMPTY = { containers: [], networks: [], volumes: [] };
@@ -35,7 +35,6 @@ describe('dev environment lifecycles: foreground, sessions, --ttl, down, prune, 
 
   beforeAll(async () => {
     requireFixtureRegistry();
-    await buildEngine();
     await h.prepare();
     h.env.SKIFF_SESSION_GRACE_MS = '500';
     await h.start();

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from '@skiff/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ContainerEngineFixture } from './engine-fixture.js';
 
@@ -45,15 +46,6 @@ function startChild(base: string, engineName: string): Promise<ChildReport> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Processes whose command line mentions the engine's directory: crun, container inits, anything it left. */
 async function processesUnder(base: string): Promise<string[]> {
   const found: string[] = [];
@@ -78,18 +70,18 @@ describe('crash recovery', () => {
     fx = first;
     const report = await startChild(first.base, first.engineName);
     for (const k of ['running', 'autoRemove', 'limited', 'paused', 'always'] as const) {
-      expect(alive(report.pids[k]!), k).toBe(true);
+      expect(isAlive(report.pids[k]!), k).toBe(true);
     }
     expect(await mountsUnder(first.base)).not.toEqual([]);
     child!.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     // The containers outlive their engine: that is what recovery is for.
-    expect(alive(report.pids.running!)).toBe(true);
+    expect(isAlive(report.pids.running!)).toBe(true);
     expect((await first.runtime.list()).length).toBeGreaterThanOrEqual(4);
 
     const svc = await first.restart();
     for (const k of ['running', 'autoRemove', 'limited', 'paused', 'always'] as const) {
-      expect(alive(report.pids[k]!), `${k} init still alive`).toBe(false);
+      expect(isAlive(report.pids[k]!), `${k} init still alive`).toBe(false);
     }
     // Only the restart-policy container runs again, as a new process under the new engine.
     const always = await svc.inspect(report.ids.always);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, readdirSync } from 'node:fs';
-import { mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { LinuxNetworkManager } from '@skiff/net';
+import { cgroupParents, engineLeftovers, removeEngineLeftovers } from '@skiff/testing';
 import { loadEngineConfig } from '../../src/config.js';
 import type { ContainerServiceDeps } from '../../src/containers/container-context.js';
 import {
@@ -21,8 +22,6 @@ import { LocalSnapshotter } from '../../src/snapshots/local-snapshotter.js';
 import { OverlayRootfsManager } from '../../src/snapshots/overlay-rootfs.js';
 import { runCommand } from '../../src/util/run-command.js';
 import { makeBusyboxRootfs } from '../runtime-harness.js';
-
-const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /** A busybox root filesystem as a tar (the runtime harness's layout: users app and nobody, a non-executable file). */
 async function busyboxTar(work: string): Promise<string> {
@@ -112,19 +111,12 @@ export class ContainerEngineFixture {
 
   /** `/sys/fs/cgroup/<every hierarchy>/skiff/<engine>`. */
   cgroupParents(): string[] {
-    return readdirSync(CGROUP_ROOT).map((c) => path.join(CGROUP_ROOT, c, 'skiff', this.engineName));
+    return cgroupParents(this.engineName);
   }
 
-  /** Runtime state, mounts and cgroups the engine left behind. */
+  /** Runtime state, mounts, cgroups and scratch directories the engine left behind. */
   async leftovers(): Promise<string[]> {
-    const left: string[] = [];
-    for (const s of await this.runtime.list()) left.push(`runtime state ${s.id} (${s.status})`);
-    for (const m of await this.mounter.list(this.base)) left.push(`mount ${m.mountPoint}`);
-    for (const parent of this.cgroupParents()) {
-      for (const e of await readdir(parent, { withFileTypes: true }).catch(() => [])) {
-        if (e.isDirectory()) left.push(`cgroup ${parent}/${e.name}`);
-      }
-    }
+    const left = await engineLeftovers(this);
     const containers = path.join(this.base, 'scratch', 'containers');
     for (const e of await readdir(containers).catch(() => [])) left.push(`scratch ${containers}/${e}`);
     return left;
@@ -134,20 +126,7 @@ export class ContainerEngineFixture {
     if (!this.base) return;
     await this.service?.close().catch(() => {});
     await this.network?.destroy().catch(() => {});
-    for (const s of (await this.runtime?.list().catch(() => [])) ?? []) {
-      await this.runtime.kill(s.id, 'SIGKILL', { all: true }).catch(() => {});
-      await this.runtime.delete(s.id, { force: true }).catch(() => {});
-    }
-    for (const m of (await this.mounter.list(this.base)).reverse()) {
-      await this.mounter.unmount(m.mountPoint, { detach: true }).catch(() => {});
-    }
-    for (const parent of this.cgroupParents()) {
-      for (const e of await readdir(parent, { withFileTypes: true }).catch(() => [])) {
-        if (e.isDirectory()) await rmdir(path.join(parent, e.name, 'c')).catch(() => {});
-        if (e.isDirectory()) await rmdir(path.join(parent, e.name)).catch(() => {});
-      }
-      await rmdir(parent).catch(() => {});
-    }
+    await removeEngineLeftovers(this);
     await rm(this.base, { recursive: true, force: true });
   }
 }

@@ -14,6 +14,7 @@ import {
   startRegistryServer,
 } from '../../src/registry/server/start-registry-server.js';
 import { makeClient } from './support/client-harness.js';
+import { startProxy } from './support/registry-proxy.js';
 import {
   buildImage,
   buildIndex,
@@ -22,7 +23,6 @@ import {
   seedImage,
   type TestImage,
 } from './support/test-image.js';
-import { startProxy } from './support/test-servers.js';
 
 let root: string;
 let server: RunningRegistryServer;

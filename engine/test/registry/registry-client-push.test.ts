@@ -13,8 +13,8 @@ import {
   startRegistryServer,
 } from '../../src/registry/server/start-registry-server.js';
 import { makeClient } from './support/client-harness.js';
+import { startProxy } from './support/registry-proxy.js';
 import { buildImage, makeTar, seedImage } from './support/test-image.js';
-import { startProxy } from './support/test-servers.js';
 
 let root: string;
 let server: RunningRegistryServer;

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,8 +14,8 @@ import {
   startRegistryServer,
 } from '../../src/registry/server/start-registry-server.js';
 import { LocalSnapshotter } from '../../src/snapshots/local-snapshotter.js';
+import { startProxy } from './support/registry-proxy.js';
 import { buildImage, makeTar, seedImage } from './support/test-image.js';
-import { startProxy } from './support/test-servers.js';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
@@ -57,8 +57,6 @@ beforeAll(async () => {
     root: path.join(root, 'registry'),
     logger: silentLogger(),
   });
-  // The children run the compiled engine; build it (incremental) so they see the current source.
-  spawnSync('npx', ['tsc', '-b', 'engine'], { cwd: repo, stdio: 'ignore' });
 }, 180_000);
 
 afterAll(async () => {

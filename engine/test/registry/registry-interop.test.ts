@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startCncfRegistry } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryError } from '../../src/errors.js';
 import { makeClient } from './support/client-harness.js';
+import { startProxy } from './support/registry-proxy.js';
 import { buildImage, makeTar, seedImage, type TestImage } from './support/test-image.js';
-import { startCncfRegistry, startProxy } from './support/test-servers.js';
 import { startTokenServer } from './support/token-server.js';
 
 // `htpasswd -nbB alice 's3cret pass'`

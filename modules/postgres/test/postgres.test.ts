@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PostgreSqlContainer, PsqlError, type StartedPostgreSqlContainer } from '@skiff/postgres';
+import { startTestEngine, type TestEngine } from '@skiff/testing/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestEngine } from '../../../core/test/engine.js';
 
 let engine: TestEngine;
 let dir: string;

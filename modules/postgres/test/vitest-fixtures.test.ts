@@ -4,9 +4,9 @@
  * fresh database cloned from the snapshot for every test.
  */
 import { type FreshDatabase, PostgreSqlContainer, type StartedPostgreSqlContainer } from '@skiff/postgres';
+import { startTestEngine, type TestEngine } from '@skiff/testing/core';
 import pg from 'pg';
 import { test as base, expect } from 'vitest';
-import { startTestEngine, type TestEngine } from '../../../core/test/engine.js';
 
 const test = base.extend<{
   engine: TestEngine;

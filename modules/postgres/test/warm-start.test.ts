@@ -1,12 +1,12 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@skiff/postgres';
+import { startTestEngine, type TestEngine } from '@skiff/testing/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectImage, listImages, removeImage } from '../../../core/src/engine/images-api.js';
-import { startTestEngine, type TestEngine } from '../../../core/test/engine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let engine: TestEngine;
@@ -14,11 +14,6 @@ let engine: TestEngine;
 const run = randomBytes(4).toString('hex');
 
 beforeAll(async () => {
-  // The worker processes run the built packages.
-  execFileSync('npx', ['tsc', '-b', 'modules/postgres'], {
-    cwd: path.resolve(here, '../../..'),
-    stdio: 'inherit',
-  });
   engine = await startTestEngine();
 });
 

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ContainerStartError } from '@skiff/core';
 import { RedisContainer, RedisInitialDataError } from '@skiff/redis';
+import { BUSYBOX, startTestEngine, type TestEngine } from '@skiff/testing/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listContainers } from '../../../core/src/engine/containers-api.js';
-import { BUSYBOX, startTestEngine, type TestEngine } from '../../../core/test/engine.js';
 
 let engine: TestEngine;
 let dir: string;

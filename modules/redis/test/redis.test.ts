@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RedisCliError, RedisContainer } from '@skiff/redis';
+import { startTestEngine, type TestEngine } from '@skiff/testing/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestEngine } from '../../../core/test/engine.js';
 
 let engine: TestEngine;
 let dir: string;

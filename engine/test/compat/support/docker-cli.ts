@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
-import type { SkiffdHarness } from '../../api/skiffd-harness.js';
+import type { SkiffdHarness } from '@skiff/testing';
 
 export interface Run {
   code: number;

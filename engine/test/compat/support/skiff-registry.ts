@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SKIFF_BIN } from '@skiff/testing';
 import bcrypt from 'bcryptjs';
-import { SKIFF_BIN } from '../../api/skiffd-harness.js';
 
 /** An htpasswd file with one bcrypt entry (the only kind the CNCF registry and Skiff's accept). */
 export async function writeHtpasswd(file: string, user: string, password: string): Promise<string> {

@@ -3,7 +3,7 @@ import { randomUUID, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
-import { closeServer, listen } from './test-servers.js';
+import { closeServer, listen } from '@skiff/testing';
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
