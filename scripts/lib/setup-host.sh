@@ -22,6 +22,10 @@ declare -A PACKAGES=(
   [iptables]=iptables
   [newuidmap]=uidmap
   [mount]=mount
+  # The test suites: a static server for the shell-less image, TLS certificates, a pseudo-terminal.
+  [g++]=g++
+  [openssl]=openssl
+  [script]=bsdutils
 )
 missing=()
 for bin in "${!PACKAGES[@]}"; do
@@ -29,11 +33,28 @@ for bin in "${!PACKAGES[@]}"; do
 done
 # busybox must be the static build: it is copied into images.
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || missing+=(busybox-static)
+# `npm test` also runs the core suite against a Docker daemon (SKIFF_SETUP_DOCKER=1): Debian's docker.io.
+if [ "${SKIFF_SETUP_DOCKER:-0}" = 1 ]; then
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   log "installing missing packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # docker.io (and containerd) would start their daemons from the package scripts: refuse that, the
+  # test set-up starts a private dockerd itself. Only a policy we wrote is removed again.
+  policy=
+  if [[ " ${missing[*]} " == *" docker.io "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# written by skiff scripts/lib/setup-host.sh while installing docker.io\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    policy=/usr/sbin/policy-rc.d
+  fi
   apt-get update -qq || die "apt-get update failed: check the Debian mirror in /etc/apt/sources.list"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+  installed=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null && installed=1
+  [ -z "$policy" ] || rm -f "$policy"
+  [ "$installed" = 1 ] || die "apt-get install ${missing[*]} failed"
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
