@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { GenericContainer, PullPolicy, Wait } from '@skiff/core';
-import { BUSYBOX, startTestEngine, type TestEngine, uniqueName } from '@skiff/testing/core';
+import { BUSYBOX, NOSHELL, startTestEngine, type TestEngine, uniqueName } from '@skiff/testing/core';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectContainer } from '../src/engine/containers-api.js';
@@ -148,8 +148,10 @@ describe(`GenericContainer on ${process.env.SKIFF_TEST_ENGINE ?? 'docker'}`, () 
   });
 
   it('honours the pull policy: always pull fails for an image the registry cannot serve', async () => {
+    // Present on the engine, but only imported: no registry (nor the fixture mirror) serves it.
+    expect(await engine.engine.hasImage(NOSHELL)).toBe(true);
     await expect(
-      new GenericContainer(BUSYBOX).withPullPolicy(PullPolicy.alwaysPull()).start(),
+      new GenericContainer(NOSHELL).withPullPolicy(PullPolicy.alwaysPull()).start(),
     ).rejects.toMatchObject({
       code: 'SKIFF_CONTAINER_START_FAILED',
     });
