@@ -2,9 +2,13 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MountOptionsTooLongError } from '../src/os/mount-error.js';
+import { DEFAULT_OS_ADDON_PATH, OS_ADDON_ENV } from '../src/os/os-addon.js';
 import { SystemMounter } from '../src/os/system-mounter.js';
 
-const mounter = new SystemMounter();
+// Both backends against the real kernel: mount(2) through the native addon (built by
+// scripts/lib/prepare-workspace.sh; constructing it fails if it is missing) and util-linux's binaries.
+const backends = ['native', 'spawn'] as const;
+let mounter: SystemMounter;
 let dir: string;
 
 async function unmountAll(prefix: string): Promise<void> {
@@ -22,7 +26,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('SystemMounter (real kernel)', () => {
+describe.each(backends)('SystemMounter, %s backend (real kernel)', (backend) => {
+  beforeEach(() => {
+    mounter = new SystemMounter({ backend });
+    expect(mounter.backend).toBe(backend);
+  });
+
   it('mounts 200 lowers with short names relative to cwd, every layer visible', async () => {
     const lowers = path.join(dir, 'snapshots');
     const names: string[] = [];
@@ -44,6 +53,8 @@ describe('SystemMounter (real kernel)', () => {
     expect(await readdir(path.join(dir, 'merged'))).toHaveLength(200);
     const [entry] = await mounter.list(path.join(dir, 'merged'));
     expect(entry?.fsType).toBe('overlay');
+    // The cwd of the mount is its own: the engine's stays where it was.
+    expect(process.cwd()).not.toBe(lowers);
   });
 
   it('refuses the same 200 lowers as absolute paths instead of letting the kernel drop layers', async () => {
@@ -75,6 +86,27 @@ describe('SystemMounter (real kernel)', () => {
     expect(await mounter.list(dir)).toEqual([]);
   });
 
+  it('mounts tmpfs with flag options, binds submounts with recursive, read-only', async () => {
+    const src = path.join(dir, 'src');
+    const target = path.join(dir, 'target');
+    await mkdir(src);
+    await mkdir(target);
+    await mounter.mountTmpfs(src, { options: ['nosuid', 'nodev', 'noexec'] });
+    await mkdir(path.join(src, 'sub'));
+    await mounter.mountTmpfs(path.join(src, 'sub'));
+    await writeFile(path.join(src, 'sub', 'f'), 'below');
+    await mounter.bind(src, target, { readOnly: true, recursive: true });
+    expect((await mounter.list(src))[0]?.mountOptions).toEqual(
+      expect.arrayContaining(['rw', 'nosuid', 'nodev', 'noexec']),
+    );
+    const [top, sub] = await mounter.list(target);
+    // util-linux 2.38's `bind,ro` drops the source's nosuid/nodev/noexec; mount(2) keeps them.
+    const kept = backend === 'native' ? ['nosuid', 'nodev', 'noexec'] : [];
+    expect(top?.mountOptions).toEqual(expect.arrayContaining(['ro', ...kept]));
+    expect(sub?.mountPoint).toBe(path.join(target, 'sub'));
+    expect(await readdir(path.join(target, 'sub'))).toEqual(['f']);
+  });
+
   it('reports the kernel complaint and the target when a mount fails', async () => {
     await mkdir(path.join(dir, 'merged'));
     await expect(
@@ -87,5 +119,29 @@ describe('SystemMounter (real kernel)', () => {
       }),
     ).rejects.toThrow(new RegExp(`cannot mount overlay at ${dir}/merged`));
     await expect(mounter.unmount(path.join(dir, 'merged'))).rejects.toThrow(/not mounted/);
+  });
+});
+
+describe('SystemMounter backend choice', () => {
+  it('uses the native addon when it loads, and says why not when it does not', () => {
+    expect(new SystemMounter().backend).toBe('native');
+    const off = new SystemMounter({ env: { [OS_ADDON_ENV]: 'off' } });
+    expect(off.backend).toBe('spawn');
+    expect(off.fallbackReason).toContain(`${OS_ADDON_ENV}=off`);
+    const missing = new SystemMounter({ env: { [OS_ADDON_ENV]: path.join(dir, 'none.node') } });
+    expect(missing.backend).toBe('spawn');
+    expect(missing.fallbackReason).toMatch(/is not built: run scripts\/lib\/prepare-workspace.sh/);
+    expect(() => new SystemMounter({ backend: 'native', env: { [OS_ADDON_ENV]: 'off' } })).toThrow(
+      /native mount backend is not available/,
+    );
+    expect(DEFAULT_OS_ADDON_PATH).toMatch(/src\/os\/native\/build\/Release\/skiff_os\.node$/);
+  });
+
+  it('falls back when the file is not a loadable addon', async () => {
+    const bogus = path.join(dir, 'bogus.node');
+    await writeFile(bogus, 'not an ELF file');
+    const m = new SystemMounter({ env: { [OS_ADDON_ENV]: bogus } });
+    expect(m.backend).toBe('spawn');
+    expect(m.fallbackReason).toMatch(/cannot load/);
   });
 });

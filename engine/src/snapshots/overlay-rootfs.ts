@@ -1,11 +1,10 @@
-import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Digest, isDigest } from '../content/digest.js';
 import { ConflictError, errorMessage, InvalidArgumentError, isErrno, NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Mounter } from '../os/mounter.js';
 import type { MountEntry } from '../os/mountinfo.js';
-import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { ContainerRootfs, RootfsManager, Snapshotter } from './snapshotter.js';
 
 export interface OverlayRootfsManagerOptions {
@@ -51,30 +50,34 @@ export class OverlayRootfsManager implements RootfsManager {
     this.overlayOptions = options.overlayOptions ?? ['index=off'];
   }
 
+  /**
+   * The hot path of every container create: the layer checks run together, the directories and
+   * `rootfs.json` are made together, and the fresh overlay is mounted without first asking
+   * mountinfo whether it is (a directory made a moment ago cannot be a mount point yet).
+   */
   async prepare(containerId: string, chain: Digest[]): Promise<ContainerRootfs> {
     const dir = this.dirOf(containerId);
-    for (const chainId of chain) {
-      if (!(await this.snapshotter.stat(chainId))) {
-        throw new NotFoundError(
-          'snapshot',
-          chainId,
-          `No such snapshot: ${chainId} (layer of container ${containerId})`,
-        );
-      }
+    const found = await Promise.all(chain.map((chainId) => this.snapshotter.stat(chainId)));
+    const missing = chain.find((_, i) => !found[i]);
+    if (missing) {
+      throw new NotFoundError(
+        'snapshot',
+        missing,
+        `No such snapshot: ${missing} (layer of container ${containerId})`,
+      );
     }
-    await mkdir(this.containersDir, { recursive: true });
+    await this.makeContainerDir(containerId, dir);
     try {
-      await mkdir(dir, { mode: 0o711 });
-    } catch (err: unknown) {
-      if (isErrno(err, 'EEXIST'))
-        throw new ConflictError(`a root filesystem for container ${containerId} already exists`);
-      throw err;
-    }
-    try {
-      for (const sub of ['upper', 'work', 'merged']) await mkdir(path.join(dir, sub), { mode: 0o755 });
-      if (chain.length === 0) await mkdir(path.join(dir, 'empty'), { mode: 0o755 });
-      await writeJsonAtomic(path.join(dir, META_FILE), { chain } satisfies RootfsMeta);
-      return await this.mount(containerId);
+      const meta: RootfsMeta = { chain };
+      const subdirs = chain.length === 0 ? ['upper', 'work', 'merged', 'empty'] : ['upper', 'work', 'merged'];
+      // Written plainly, not atomically: a crash before the container record exists leaves a dir
+      // that `reconcile` removes whatever its content, and a torn file reads as "no rootfs".
+      await Promise.all([
+        ...subdirs.map((sub) => mkdir(path.join(dir, sub), { mode: 0o755 })),
+        writeFile(path.join(dir, META_FILE), `${JSON.stringify(meta)}\n`, { flag: 'wx' }),
+      ]);
+      await this.mountOverlay(containerId, dir, meta);
+      return this.describe(containerId, meta, true);
     } catch (err: unknown) {
       await this.removeDir(containerId, dir).catch((cleanupErr: unknown) =>
         this.logger.warn(
@@ -91,22 +94,7 @@ export class OverlayRootfsManager implements RootfsManager {
     const meta = await this.readMeta(containerId);
     if (!meta)
       throw new NotFoundError('container', containerId, `No root filesystem for container: ${containerId}`);
-    const merged = path.join(dir, 'merged');
-    if (!(await this.isMounted(merged))) {
-      const lowerDirs =
-        meta.chain.length === 0
-          ? [path.join(dir, 'empty')]
-          : meta.chain.map((chainId) => this.snapshotter.lowerName(chainId)).reverse();
-      await this.mounter.mountOverlay({
-        target: merged,
-        lowerDirs,
-        upperDir: path.join(dir, 'upper'),
-        workDir: path.join(dir, 'work'),
-        cwd: this.snapshotter.root,
-        options: this.overlayOptions,
-      });
-      this.logger.debug({ containerId, layers: meta.chain.length }, 'rootfs mounted');
-    }
+    if (!(await this.isMounted(path.join(dir, 'merged')))) await this.mountOverlay(containerId, dir, meta);
     return this.describe(containerId, meta, true);
   }
 
@@ -156,6 +144,37 @@ export class OverlayRootfsManager implements RootfsManager {
     return removed;
   }
 
+  /** `<containersDir>/<id>`, exclusively: an existing one is a conflict, never reused. */
+  private async makeContainerDir(containerId: string, dir: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await mkdir(dir, { mode: 0o711 });
+        return;
+      } catch (err: unknown) {
+        if (isErrno(err, 'EEXIST'))
+          throw new ConflictError(`a root filesystem for container ${containerId} already exists`);
+        if (!isErrno(err, 'ENOENT') || attempt > 0) throw err;
+        await mkdir(this.containersDir, { recursive: true });
+      }
+    }
+  }
+
+  private async mountOverlay(containerId: string, dir: string, meta: RootfsMeta): Promise<void> {
+    const lowerDirs =
+      meta.chain.length === 0
+        ? [path.join(dir, 'empty')]
+        : meta.chain.map((chainId) => this.snapshotter.lowerName(chainId)).reverse();
+    await this.mounter.mountOverlay({
+      target: path.join(dir, 'merged'),
+      lowerDirs,
+      upperDir: path.join(dir, 'upper'),
+      workDir: path.join(dir, 'work'),
+      cwd: this.snapshotter.root,
+      options: this.overlayOptions,
+    });
+    this.logger.debug({ containerId, layers: meta.chain.length }, 'rootfs mounted');
+  }
+
   private dirOf(containerId: string): string {
     if (!CONTAINER_ID.test(containerId)) {
       throw new InvalidArgumentError(
@@ -195,8 +214,8 @@ export class OverlayRootfsManager implements RootfsManager {
     return (await this.mounter.list(target)).some((e) => e.mountPoint === target);
   }
 
-  /** Deepest first; a busy mount is detached rather than left behind. */
-  private async unmountAllUnder(containerId: string, dir: string): Promise<void> {
+  /** Deepest first; a busy mount is detached rather than left behind. Returns how many there were. */
+  private async unmountAllUnder(containerId: string, dir: string): Promise<number> {
     const mounts: MountEntry[] = (await this.mounter.list(dir)).reverse();
     for (const entry of mounts) {
       try {
@@ -209,6 +228,7 @@ export class OverlayRootfsManager implements RootfsManager {
         await this.mounter.unmount(entry.mountPoint, { detach: true });
       }
     }
+    return mounts.length;
   }
 
   private async assertNothingMounted(containerId: string, dir: string): Promise<void> {
@@ -222,9 +242,8 @@ export class OverlayRootfsManager implements RootfsManager {
   }
 
   private async removeDir(containerId: string, dir: string): Promise<void> {
-    await this.unmountAllUnder(containerId, dir);
-    await this.assertNothingMounted(containerId, dir);
-    for (const entry of OWNED) await rm(path.join(dir, entry), { recursive: true, force: true });
+    if ((await this.unmountAllUnder(containerId, dir)) > 0) await this.assertNothingMounted(containerId, dir);
+    await Promise.all(OWNED.map((entry) => rm(path.join(dir, entry), { recursive: true, force: true })));
     try {
       await rmdir(dir);
     } catch (err: unknown) {
