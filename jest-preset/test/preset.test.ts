@@ -56,12 +56,6 @@ function jest(scenario: string, args: string[] = [], env: NodeJS.ProcessEnv = {}
   return runner;
 }
 
-async function containersOfPid(pid: number): Promise<string[]> {
-  const filters = encodeURIComponent(JSON.stringify({ label: [`dev.skiff.session.pid=${pid}`] }));
-  const list = await engine.api<{ Id: string }[]>('GET', `/containers/json?all=1&filters=${filters}`);
-  return list.map((c) => c.Id);
-}
-
 describe('@skiff/jest preset', () => {
   it('starts the services once in the parent, exposes them to test files, and removes them after the run', async () => {
     const run = jest('basic');
@@ -104,7 +98,7 @@ describe('@skiff/jest preset', () => {
     expect(code).not.toBe(0);
     expect(run.output()).toContain('service "broken" (busybox:1.35) failed to start');
     expect(run.output()).toContain('broken-service-marker: config file missing');
-    expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+    expect(await engine.engineApi.containersOfPid(run.proc.pid ?? 0)).toEqual([]);
   });
 
   it.each([
@@ -115,7 +109,7 @@ describe('@skiff/jest preset', () => {
     const { code } = await run.exited;
     expect(code).not.toBe(0);
     expect(run.output()).toContain(message);
-    expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+    expect(await engine.engineApi.containersOfPid(run.proc.pid ?? 0)).toEqual([]);
   });
 
   it('leaves nothing behind when jest is SIGKILLed mid-run', async () => {

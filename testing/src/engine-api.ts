@@ -69,6 +69,14 @@ export class EngineApi {
       throw new Error(`pulling ${ref}: ${res.text()}`);
   }
 
+  /** Containers (any state) of the sessions a process opened (for runs that never reported a session). */
+  async containersOfPid(pid: number): Promise<string[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [`dev.skiff.session.pid=${pid}`] }));
+    return (await this.call<{ Id: string }[]>('GET', `/containers/json?all=1&filters=${filters}`)).map(
+      (c) => c.Id,
+    );
+  }
+
   /** Containers (any state) and networks labelled with a session: what a leak check expects empty. */
   async leftovers(sessionId: string): Promise<{ containers: string[]; networks: string[] }> {
     const filters = encodeURIComponent(JSON.stringify({ label: [`dev.skiff.session=${sessionId}`] }));

@@ -53,13 +53,6 @@ function vitest(scenario: string, args: string[] = ['run'], env: NodeJS.ProcessE
   return runner;
 }
 
-/** Containers whose session belongs to a process id (for runs that never reported a session). */
-async function containersOfPid(pid: number): Promise<string[]> {
-  const filters = encodeURIComponent(JSON.stringify({ label: [`dev.skiff.session.pid=${pid}`] }));
-  const list = await engine.api<{ Id: string }[]>('GET', `/containers/json?all=1&filters=${filters}`);
-  return list.map((c) => c.Id);
-}
-
 describe('skiff() vitest plugin', () => {
   it('starts the declared services once before the tests, provides them, and removes them after the run', async () => {
     const run = vitest('basic');
@@ -103,7 +96,7 @@ describe('skiff() vitest plugin', () => {
     const output = run.output();
     expect(output).toContain('service "broken" (busybox:1.35) failed to start');
     expect(output).toContain('broken-service-marker: config file missing');
-    expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+    expect(await engine.engineApi.containersOfPid(run.proc.pid ?? 0)).toEqual([]);
   });
 
   it.each([
@@ -114,7 +107,7 @@ describe('skiff() vitest plugin', () => {
     const { code } = await run.exited;
     expect(code).not.toBe(0);
     expect(run.output()).toContain(message);
-    expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+    expect(await engine.engineApi.containersOfPid(run.proc.pid ?? 0)).toEqual([]);
   });
 
   it('refuses a service declared twice (two skiff() plugins), before anything starts', async () => {
@@ -122,7 +115,7 @@ describe('skiff() vitest plugin', () => {
     const { code } = await run.exited;
     expect(code).not.toBe(0);
     expect(run.output()).toContain('service "web" is declared twice');
-    expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+    expect(await engine.engineApi.containersOfPid(run.proc.pid ?? 0)).toEqual([]);
   });
 
   it('refuses a fixed host port that is already taken, before anything starts', async () => {
@@ -137,7 +130,7 @@ describe('skiff() vitest plugin', () => {
       const { code } = await run.exited;
       expect(code).not.toBe(0);
       expect(run.output()).toContain(`host port ${port} (service "web") is already in use on this machine`);
-      expect(await containersOfPid(run.proc.pid ?? 0)).toEqual([]);
+      expect(await engine.engineApi.containersOfPid(run.proc.pid ?? 0)).toEqual([]);
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }

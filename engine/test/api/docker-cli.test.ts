@@ -1,70 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { busyboxTar, SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real docker CLI (client only on these machines) pointed at skiffd with DOCKER_HOST. */
-function docker(
-  h: SkiffdHarness,
-  args: string[],
-  options: { input?: string; timeoutMs?: number } = {},
-): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'docker',
-      args,
-      {
-        env: {
-          ...process.env,
-          DOCKER_HOST: `unix://${h.socketPath}`,
-          DOCKER_CONFIG: path.join(h.base, 'docker-config'),
-        },
-        timeout: options.timeoutMs ?? 30_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    child.stdin?.end(options.input);
-  });
-}
-
-/** `docker … -t` needs a terminal: `script` gives it one (and returns the command's exit code with -e). */
-function dockerTty(h: SkiffdHarness, command: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      'script',
-      ['-qec', command, '/dev/null'],
-      {
-        env: {
-          ...process.env,
-          DOCKER_HOST: `unix://${h.socketPath}`,
-          DOCKER_CONFIG: path.join(h.base, 'docker-config'),
-        },
-        timeout: 30_000,
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const hasDocker = (() => {
-  try {
-    execFileSync('docker', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { docker, dockerTty, hasDocker } from '../compat/support/docker-cli.js';
 
 describe.skipIf(!hasDocker)('the docker CLI (client 28) driving skiffd', () => {
   const h = new SkiffdHarness();
