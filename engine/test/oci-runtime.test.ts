@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ALL_CAPABILITIES,
@@ -18,6 +19,24 @@ function capMask(caps: readonly string[]): string {
 
 const ROOT_USER = { uid: 0, gid: 0, additionalGids: [], home: '/root', username: 'root' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A stream's text so far, a wait for some text to appear, and all of it once it ends. */
+function capture(stream: Readable) {
+  let text = '';
+  stream.on('data', (d: Buffer) => {
+    text += d.toString('utf8');
+  });
+  const all = new Promise<string>((resolve) => stream.once('end', () => resolve(text)));
+  return {
+    all,
+    async until(wanted: string): Promise<void> {
+      while (!text.includes(wanted)) {
+        if (stream.readableEnded) throw new Error(`output ended without ${JSON.stringify(wanted)}: ${text}`);
+        await sleep(5);
+      }
+    },
+  };
+}
 
 describe.each(['crun', 'runc'] as const)('%s through CliOciRuntime (real kernel)', (runtimeName) => {
   let h: RuntimeHarness;
@@ -74,14 +93,12 @@ describe.each(['crun', 'runc'] as const)('%s through CliOciRuntime (real kernel)
       { stdin: true, tty: true, consoleSize: { rows: 30, cols: 100 } },
     );
     expect(p.stderr).toBeNull();
-    const output = collect(p.stdout);
-    await h.waitRunning(id);
-    await sleep(200);
-    p.resize({ rows: 40, cols: 120 });
-    await sleep(300);
+    const output = capture(p.stdout);
+    await output.until('30 100\r\n');
+    await p.resize({ rows: 40, cols: 120 });
     p.stdin?.write('hello\r');
     const status = await p.exited;
-    const text = await output;
+    const text = await output.all;
     expect(status.exitCode).toBe(3);
     expect(text).toContain('30 100\r\n');
     expect(text).toContain('40 120\r\n');
@@ -247,17 +264,108 @@ describe.each(['crun', 'runc'] as const)('%s through CliOciRuntime (real kernel)
       { stdin: true, tty: true, consoleSize: { rows: 20, cols: 70 } },
     );
     expect(e.stderr).toBeNull();
-    const output = collect(e.stdout);
-    await sleep(300);
-    e.resize({ rows: 33, cols: 99 });
-    await sleep(300);
+    const output = capture(e.stdout);
+    await output.until('20 70\r\n');
+    await e.resize({ rows: 33, cols: 99 });
     e.stdin?.write('go\r');
     const status = await e.exited;
     expect(status.exitCode).toBe(0);
-    expect(await output).toMatch(/\/dev\/pts\/\d+\r\n20 70\r\ngo\r\n33 99\r\n/);
+    expect(await output.all).toMatch(/\/dev\/pts\/\d+\r\n20 70\r\ngo\r\n33 99\r\n/);
     await h.runtime.kill(id, 'SIGKILL');
     await init.exited;
     await h.rootfs.release(id);
+  });
+
+  /** What `tty` printed, with the terminal's number left out: `/dev/pts/N\r\n`. */
+  const ttyName = (out: string) => out.replace(/\/dev\/pts\/\d+/g, '/dev/pts/N');
+
+  it('loses no output of TTY execs that exit at once (200 in a row)', async () => {
+    const { id, process: init, spec } = await h.start({ cmd: ['sleep', '600'] });
+    await h.waitRunning(id);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 200; i++) {
+      const e = h.runtime.exec(id, buildExecProcess(spec, { cmd: ['tty'], user: ROOT_USER, tty: true }), {
+        stdin: false,
+        tty: true,
+      });
+      const [out, status] = await Promise.all([collect(e.stdout), e.exited]);
+      const key = `${JSON.stringify(ttyName(out))} exit ${status.exitCode}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(seen)).toEqual({ '"/dev/pts/N\\r\\n" exit 0': 200 });
+    await h.runtime.kill(id, 'SIGKILL');
+    await init.exited;
+    await h.rootfs.release(id);
+  });
+
+  it('loses no output of TTY containers that exit at once', async () => {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 40; i++) {
+      const { id, process: p } = await h.start({ tty: true, cmd: ['tty'] }, { tty: true });
+      const [out, status] = await Promise.all([collect(p.stdout), p.exited]);
+      await h.rootfs.release(id);
+      const key = `${JSON.stringify(ttyName(out))} exit ${status.exitCode}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(seen)).toEqual({ '"/dev/pts/N\\r\\n" exit 0': 40 });
+  });
+
+  it.skipIf(runtimeName === 'runc')(
+    "ends a TTY exec's output at its exit while a background process still holds the terminal",
+    async () => {
+      // runc relays the console itself and waits for every holder of the terminal to close it.
+      const { id, process: init, spec } = await h.start({ cmd: ['sleep', '600'] });
+      await h.waitRunning(id);
+      const e = h.runtime.exec(
+        id,
+        buildExecProcess(spec, {
+          cmd: ['sh', '-c', 'setsid sleep 61 & echo started'],
+          user: ROOT_USER,
+          tty: true,
+        }),
+        { stdin: false, tty: true },
+      );
+      const [out, status] = await Promise.all([collect(e.stdout), e.exited]);
+      expect(out).toBe('started\r\n');
+      expect(status.exitCode).toBe(0);
+      const ps = h.runtime.exec(
+        id,
+        buildExecProcess(spec, { cmd: ['ps', '-o', 'args'], user: ROOT_USER, tty: false }),
+        {
+          stdin: false,
+          tty: false,
+        },
+      );
+      expect(await collect(ps.stdout)).toContain('sleep 61');
+      await h.runtime.kill(id, 'SIGKILL', { all: true });
+      await init.exited;
+      await h.rootfs.release(id);
+    },
+  );
+
+  it("reports the started process: the init's pid for run, the exec'd process's for exec, none if it never ran", async () => {
+    const { id, process: init, spec } = await h.start({ cmd: ['sleep', '600'] });
+    const started = await init.started;
+    expect(started?.pid).toBe(await h.waitRunning(id));
+    const e = h.runtime.exec(
+      id,
+      buildExecProcess(spec, { cmd: ['sleep', '62'], user: ROOT_USER, tty: false }),
+      {
+        stdin: false,
+        tty: false,
+      },
+    );
+    const execPid = (await e.started)?.pid ?? 0;
+    expect((await readFile(`/proc/${execPid}/cmdline`, 'utf8')).split('\0')).toEqual(['sleep', '62', '']);
+    process.kill(execPid, 'SIGKILL');
+    expect((await e.exited).exitCode).toBe(137);
+    await h.runtime.kill(id, 'SIGKILL');
+    await init.exited;
+    await h.rootfs.release(id);
+    const missing = await h.start({ cmd: ['/no/such/program'] });
+    expect(await missing.process.started).toBeUndefined();
+    expect((await missing.process.exited).exitCode).toBe(127);
+    await h.rootfs.release(missing.id);
   });
 
   it('kills an init that ignores SIGTERM with SIGKILL, and reports state, pause and resume on the way', async () => {

@@ -10,7 +10,7 @@ import { runCommand } from '../util/run-command.js';
 import type { OciRuntime, RuntimeProcess, RuntimeState, RuntimeStdio } from './oci-runtime.js';
 import { OCI_VERSION, type OciResources, type OciSeccomp, type OciSpec } from './oci-spec-types.js';
 import { parseRuntimeLog, runtimeErrors, signalNumber } from './runtime-exit.js';
-import { spawnRuntimeProcess } from './runtime-process.js';
+import { type SpawnRuntimeOptions, spawnRuntimeProcess, type TerminalMode } from './runtime-process.js';
 import { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
 export interface CliOciRuntimeOptions {
@@ -91,14 +91,27 @@ export class CliOciRuntime implements OciRuntime {
     checkId(id);
     this.ensureWorkDir();
     const logFile = this.tempPath(id, 'log');
+    const pidFile = this.tempPath(id, 'pid');
+    const terminal = this.terminalMode(stdio);
     return spawnRuntimeProcess({
       binary: this.binary,
-      args: [...this.globalArgs(logFile), 'run', '--bundle', bundle, id],
+      args: [
+        ...this.globalArgs(logFile),
+        'run',
+        '--bundle',
+        bundle,
+        '--pid-file',
+        pidFile,
+        ...consoleArgs(terminal),
+        id,
+      ],
       kind: 'run',
       stdio,
+      terminal,
       logFile,
+      pidFile,
       tempFiles: [],
-      resizeInner: this.name === 'crun' ? (size) => this.resizeInitConsole(id, size) : undefined,
+      ...this.innerResize(),
       logger: this.logger.child({ containerId: id }),
     });
   }
@@ -115,14 +128,26 @@ export class CliOciRuntime implements OciRuntime {
     // synchronously too: a few hundred bytes on tmpfs, far cheaper than the spawn that follows.
     this.ensureWorkDir();
     writeFileSync(processFile, JSON.stringify(spec), { mode: 0o600 });
+    const terminal = this.terminalMode(stdio);
     return spawnRuntimeProcess({
       binary: this.binary,
-      args: [...this.globalArgs(logFile), 'exec', '--process', processFile, '--pid-file', pidFile, id],
+      args: [
+        ...this.globalArgs(logFile),
+        'exec',
+        '--process',
+        processFile,
+        '--pid-file',
+        pidFile,
+        ...consoleArgs(terminal),
+        id,
+      ],
       kind: 'exec',
       stdio,
+      terminal,
       logFile,
-      tempFiles: [processFile, pidFile],
-      resizeInner: this.name === 'crun' ? (size) => this.resizeExecConsole(pidFile, size) : undefined,
+      pidFile,
+      tempFiles: [processFile],
+      ...this.innerResize(),
       logger: this.logger.child({ containerId: id }),
     });
   }
@@ -309,22 +334,36 @@ export class CliOciRuntime implements OciRuntime {
     return path.join(this.workDir, `${id}.${randomBytes(4).toString('hex')}.${suffix}`);
   }
 
-  private async resizeInitConsole(id: string, size: { rows: number; cols: number }): Promise<void> {
-    const state = await this.state(id);
-    if (state?.pid) await resizeConsoleOf(state.pid, size);
+  /**
+   * crun hands a TTY's console to the engine (`--console-socket`): its own relay ends at the
+   * process's exit and loses what it had not read yet. runc takes a console socket only with
+   * `--detach` (losing the exit status), so it relays onto a pty the engine holds, draining first.
+   */
+  private terminalMode(stdio: RuntimeStdio): TerminalMode {
+    if (!stdio.tty || this.name !== 'crun') return { kind: 'pty' };
+    // Short names: a unix socket path holds 107 bytes, and container ids alone are 64.
+    return {
+      kind: 'console-socket',
+      socketPath: path.join(this.workDir, `console-${randomBytes(6).toString('hex')}.sock`),
+    };
   }
 
-  private async resizeExecConsole(pidFile: string, size: { rows: number; cols: number }): Promise<void> {
-    const pid = Number.parseInt(await readFile(pidFile, 'utf8'), 10);
-    if (pid > 0) await resizeConsoleOf(pid, size);
+  /** crun ignores the size of the terminal it runs on: the container's own terminal is resized. */
+  private innerResize(): Pick<SpawnRuntimeOptions, 'resizeInner'> {
+    return this.name === 'crun' ? { resizeInner: resizeConsoleOf } : {};
   }
 }
 
+function consoleArgs(terminal: TerminalMode): string[] {
+  return terminal.kind === 'console-socket' ? ['--console-socket', terminal.socketPath] : [];
+}
+
 /**
- * crun 1.8 keeps the container's console to itself and ignores SIGWINCH on the outer terminal.
- * The container process's own terminal (its stdio on the container's devpts) can still be
- * resized from the host: TIOCSWINSZ on any fd of a pty sets its size and signals its foreground
- * process group. `stty` does that ioctl for us.
+ * Resizes the terminal of container process `pid`. The engine holds the console's master, but
+ * Node has no ioctl, and reopening the master through /proc would allocate a new pty; the
+ * process's own end of it (its stdio on the container's devpts) takes the size as well:
+ * TIOCSWINSZ on any fd of a pty sets its size and signals its foreground process group. `stty`
+ * does that ioctl for us.
  */
 async function resizeConsoleOf(pid: number, size: { rows: number; cols: number }): Promise<void> {
   for (const fd of [0, 1, 2]) {

@@ -3,6 +3,9 @@ import { InvalidArgumentError } from '../errors.js';
 import type { OciProcess } from './oci-spec-types.js';
 import type { ResolvedUser } from './user-resolver.js';
 
+/** The size of a container's terminal until the client says otherwise (a VT100's). */
+export const DEFAULT_CONSOLE_SIZE = { rows: 24, cols: 80 };
+
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const keyOf = (entry: string) => {
@@ -77,8 +80,10 @@ export function buildProcess(inputs: ProcessInputs): OciProcess {
     capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
     noNewPrivileges: inputs.noNewPrivileges,
   };
-  if (inputs.tty && inputs.consoleSize) {
-    process.consoleSize = { height: inputs.consoleSize.rows, width: inputs.consoleSize.cols };
+  if (inputs.tty) {
+    // A terminal always gets a size: 0x0 (none given) makes `stty size` and curses programs fail.
+    const size = inputs.consoleSize ?? DEFAULT_CONSOLE_SIZE;
+    process.consoleSize = { height: size.rows, width: size.cols };
   }
   if (inputs.rlimits && inputs.rlimits.length > 0) process.rlimits = inputs.rlimits;
   return process;

@@ -21,15 +21,39 @@ export interface RuntimeStdio {
   consoleSize?: { rows: number; cols: number };
 }
 
-/** A runtime invocation the engine holds on to: `crun run` or `crun exec` in the foreground. */
+/** The process a runtime call started: the container's init (`run`) or the exec'd process. */
+export interface RuntimeStarted {
+  /** Its pid in the host's pid namespace. */
+  pid: number;
+}
+
+/**
+ * A runtime invocation the engine holds on to: `crun run` or `crun exec` in the foreground.
+ * Order of events: `started` (the container process exists), then `exited` (it is gone, with
+ * its status), and `stdout`/`stderr` end once everything it wrote has been read — after
+ * `exited` for a TTY, whose terminal is read to its close.
+ */
 export interface RuntimeProcess {
-  /** Pid of the runtime process (crun/runc), not of the container's init. */
+  /**
+   * Pid of the runtime process (crun/runc), not of the container's process. 0 until the runtime
+   * binary is spawned: a TTY call may first set up its console socket; `started` settles later.
+   */
   readonly pid: number;
   readonly stdin: Writable | null;
   readonly stdout: Readable;
   /** null under a TTY: the terminal merges stderr into stdout. */
   readonly stderr: Readable | null;
-  resize(size: { rows: number; cols: number }): void;
+  /**
+   * Resizes the terminal (no-op without one); settles once the container's terminal has the new
+   * size, so output that follows sees it. A failure is logged, not thrown: the container goes on.
+   */
+  resize(size: { rows: number; cols: number }): Promise<void>;
+  /**
+   * Settles once the runtime reports the container process started (its pid file), with its
+   * pid; with `undefined` if the call ended before that (a start failure, a killed runtime).
+   * Never rejects.
+   */
+  readonly started: Promise<RuntimeStarted | undefined>;
   /** Settles when the process exits; rejects only if it could not be started. */
   readonly exited: Promise<ExitStatus>;
 }

@@ -72,18 +72,26 @@ describe.skipIf(!hasDocker)('the docker CLI against skiffd', () => {
   });
 
   it('runs -it under a terminal: a TTY inside, stdin from the terminal, the exit code out', async () => {
-    // `sleep` before exiting in TTY cases: see the TTY exec case in hostile-input.test.ts (output of
-    // a process that exits at once is sometimes lost by the runtime's terminal relay).
     const r = await dockerTty(
       h,
-      `docker run -it --rm ${BUSYBOX} sh -c 'tty; read line; echo "got:$line"; sleep 0.3; exit 3'`,
+      `docker run -it --rm ${BUSYBOX} sh -c 'tty; stty size; read line; echo "got:$line"; exit 3'`,
       {
         input: 'typed at the terminal\n',
       },
     );
-    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r\n/);
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r\n\d+ \d+\r\n/);
     expect(r.stdout).toContain('got:typed at the terminal\r\n');
     expect(r.code).toBe(3);
+  });
+
+  it('runs -t with the terminal size of the client, on stdin, stdout and stderr', async () => {
+    const r = await dockerTty(
+      h,
+      `stty rows 33 cols 101; docker run -t --rm ${BUSYBOX} sh -c 'stty size; test -t 0 && test -t 1 && test -t 2 && echo all-terminal'`,
+    );
+    // Without -i the CLI leaves its own terminal cooked, which turns the container's \r\n into \r\r\n.
+    expect(r.stdout.replace(/\r+\n/g, '\n')).toBe('33 101\nall-terminal\n');
+    expect(r.code).toBe(0);
   });
 
   it('runs -d; ps, logs -f, exec with and without a TTY, inspect, stats --no-stream, wait', async () => {
@@ -115,7 +123,7 @@ describe.skipIf(!hasDocker)('the docker CLI against skiffd', () => {
     expect(exec).toMatchObject({ code: 2, stdout: 'in-exec\n', stderr: 'to-err\n' });
     const piped = await docker(h, ['exec', '-i', name, 'sh', '-c', 'cat; echo done'], { input: 'piped\n' });
     expect(piped.stdout).toBe('piped\ndone\n');
-    const tty = await dockerTty(h, `docker exec -it ${name} sh -c 'tty; stty size; sleep 0.3; exit 4'`);
+    const tty = await dockerTty(h, `docker exec -it ${name} sh -c 'tty; stty size; exit 4'`);
     expect(tty.stdout).toMatch(/\d+ \d+\r\n/);
     expect(tty.stdout).toMatch(/\/dev\/pts\/\d+/);
     expect(tty.code).toBe(4);
