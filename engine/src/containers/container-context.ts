@@ -77,15 +77,6 @@ export interface LiveContainer {
   rootfsPath: string | undefined;
 }
 
-/**
- * crun's state root (`--root`), where it keeps `<id>/status` for each container. Only the
- * CLI runtime driver exposes it; other runtimes skip what depends on it.
- */
-export function runtimeStateRoot(runtime: OciRuntime): string | undefined {
-  const root = (runtime as { stateRoot?: unknown }).stateRoot;
-  return runtime.name === 'crun' && typeof root === 'string' ? root : undefined;
-}
-
 const EPOCH_OFFSET_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
 /**

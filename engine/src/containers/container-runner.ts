@@ -12,7 +12,7 @@ import {
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import type { OciSpec } from '../runtime/oci-spec-types.js';
 import { resolveUser } from '../runtime/user-resolver.js';
-import { type ContainerContext, type LiveContainer, runtimeStateRoot } from './container-context.js';
+import type { ContainerContext, LiveContainer } from './container-context.js';
 import { volumePathsOf } from './container-creator.js';
 import type { ContainerRecord } from './container-record.js';
 import { removeContainer } from './container-remover.js';
@@ -232,7 +232,6 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
       cgroups: ctx.cgroups,
       placement: live.placement!,
       runtime: ctx.deps.runtime,
-      ...stateFileOf(ctx, record.id),
       ...(ctx.deps.processes ? { processes: ctx.deps.processes } : {}),
       logger: log,
       now: ctx.now,
@@ -364,12 +363,6 @@ async function handleExit(
   }
   if (!live.removing)
     ctx.track('saving the container record', ctx.store.save(record), { containerId: record.id });
-}
-
-/** crun keeps `<stateRoot>/<id>/status`; a runtime without a known state root skips that wait. */
-function stateFileOf(ctx: ContainerContext, id: string): { stateFile?: string } {
-  const root = runtimeStateRoot(ctx.deps.runtime);
-  return root ? { stateFile: path.join(root, id, 'status') } : {};
 }
 
 /**

@@ -11,7 +11,6 @@ import type {
   OutputStream,
   StdioSession,
 } from './container-service.js';
-import { hostProcesses, type ProcessPort } from './process-port.js';
 
 /** What exec needs from the container: whether it runs, and how to build an exec's OCI process. */
 export interface ExecTarget {
@@ -53,7 +52,6 @@ export class ExecManager {
     private readonly runtime: OciRuntime,
     private readonly logger: Logger,
     private readonly now: () => bigint,
-    private readonly processes: ProcessPort = hostProcesses,
   ) {}
 
   create(target: ExecTarget, input: ExecCreateInput): string {
@@ -89,10 +87,11 @@ export class ExecManager {
     for (const [id, e] of this.execs) if (e.record.containerId === containerId) this.execs.delete(id);
   }
 
-  resize(execId: string, size: { rows: number; cols: number }): void {
+  /** Settles once the exec's terminal has the new size (at once if it is not running). */
+  async resize(execId: string, size: { rows: number; cols: number }): Promise<void> {
     const entry = this.execs.get(execId);
     if (!entry) throw new NotFoundError('exec', execId, `No such exec instance: ${execId}`);
-    entry.proc?.resize(size);
+    await entry.proc?.resize(size);
   }
 
   async start(
@@ -127,18 +126,16 @@ export class ExecManager {
     const pump = (stream: Readable, name: OutputStream, want: boolean) =>
       new Promise<void>((resolve) => {
         stream.on('data', (data: Buffer) => {
-          if (name === 'stderr') sawStderr = true;
           if (want) queue.push({ stream: name, timeNano: this.now(), data });
         });
         stream.once('end', resolve);
         stream.once('close', resolve);
         stream.once('error', () => resolve());
       });
-    let sawStderr = false;
     const outputs = [pump(rp.stdout, 'stdout', wantOut)];
     if (rp.stderr) outputs.push(pump(rp.stderr, 'stderr', wantErr));
-    this.findPid(rp.pid).then((pid) => {
-      if (record.running) record.pid = pid;
+    void rp.started.then((started) => {
+      if (started && record.running) record.pid = started.pid;
     });
     const exitCode = (async () => {
       let code: number;
@@ -153,8 +150,10 @@ export class ExecManager {
         failure = err instanceof Error ? err.message : String(err);
       }
       await Promise.all(outputs);
-      // The process never ran: say why on its stderr (unless the runtime already did), as dockerd does.
-      if (failure && wantErr && !sawStderr) {
+      // The process never ran: say why on its stderr, as dockerd does. The runtime's own message
+      // (ExitStatus.error) says it; output is never searched for one, since any the process made
+      // is its own.
+      if (failure && wantErr) {
         queue.push({
           stream: 'stderr',
           timeNano: this.now(),
@@ -193,15 +192,5 @@ export class ExecManager {
     for (const [id, e] of mine.slice(0, Math.max(0, mine.length - MAX_EXECS_PER_CONTAINER))) {
       if (!e.record.running) this.execs.delete(id);
     }
-  }
-
-  /** The exec'd process is the child of `crun exec`. */
-  private async findPid(runtimePid: number): Promise<number> {
-    for (let i = 0; i < 20; i++) {
-      const child = (await this.processes.children(runtimePid))[0] ?? 0;
-      if (child > 0) return child;
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    return 0;
   }
 }

@@ -75,12 +75,7 @@ export class LocalContainerService implements ContainerService {
     }
     this.volumes = volumes;
     const now = deps.now;
-    const execs = new ExecManager(
-      deps.runtime,
-      logger,
-      now ?? (() => BigInt(Date.now()) * 1_000_000n),
-      deps.processes,
-    );
+    const execs = new ExecManager(deps.runtime, logger, now ?? (() => BigInt(Date.now()) * 1_000_000n));
     const health = new HealthMonitor({
       runProbe: (id, cmd, timeoutMs) => runHealthProbe(this.ctx, id, cmd, timeoutMs),
       onUpdate: (id, state, changed) => this.onHealth(id, state, changed),
@@ -251,7 +246,7 @@ export class LocalContainerService implements ContainerService {
     const record = this.store.resolve(ref);
     const supervisor = this.ctx.live.get(record.id)?.supervisor;
     if (!supervisor?.running) throw new ConflictError(`Container ${record.id} is not running`);
-    supervisor.resize(size);
+    await supervisor.resize(size);
   }
 
   logs(ref: string, options: LogsOptions & { timestamps?: boolean }): AsyncIterable<OutputChunk> {
@@ -309,7 +304,7 @@ export class LocalContainerService implements ContainerService {
   }
 
   async resizeExec(execId: string, size: { rows: number; cols: number }): Promise<void> {
-    this.ctx.execs.resize(execId, size);
+    await this.ctx.execs.resize(execId, size);
   }
 
   async statPath(ref: string, p: string): Promise<PathStat> {

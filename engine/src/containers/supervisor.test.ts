@@ -16,12 +16,10 @@ let dir: string;
 let runtime: RecordingOciRuntime;
 let signals: number[];
 
-/** Fake /proc: the runtime process has one child (the init), already exec'd; signals go to the fake runtime. */
+/** Fake /proc: the started init has exec'd its program; signals go to the fake runtime. */
 function fakeProcesses(): ProcessPort {
   return {
-    children: async () => [INIT_PID],
     exe: async (pid) => (pid === INIT_PID ? '/bin/sh' : '/usr/bin/crun'),
-    exists: async () => true,
     signal: (_pid, sig) => {
       signals.push(sig);
       const proc = [...runtime.processes.values()][0]!;
@@ -34,6 +32,7 @@ function fakeProcesses(): ProcessPort {
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'skiff-supervisor-'));
   runtime = new RecordingOciRuntime();
+  runtime.containerPidFor = () => INIT_PID;
   signals = [];
 });
 afterEach(async () => {
@@ -119,6 +118,7 @@ describe('Supervisor', () => {
     expect((await first.supervisor.exited).oomKilled).toBe(true);
 
     runtime = new RecordingOciRuntime();
+    runtime.containerPidFor = () => INIT_PID;
     const second = supervise({ placement });
     await second.supervisor.started;
     await second.supervisor.kill('SIGKILL');

@@ -10,8 +10,8 @@ import { hostProcesses, type ProcessPort } from './process-port.js';
 
 /** How long output may trail the exit before the pipes are cut (a daemon in a shared pid ns keeps them open). */
 const DRAIN_TIMEOUT_MS = 2000;
-/** How long `started` waits for the container's init to appear before giving up on its pid. */
-const PID_WAIT_MS = 2000;
+/** How long `ready` waits for the started init to exec the container's program. */
+const EXEC_WAIT_MS = 2000;
 
 export interface RunResult {
   exitCode: number;
@@ -34,11 +34,6 @@ export interface SupervisorOptions {
   cgroups: ContainerCgroups;
   placement: CgroupPlacement;
   runtime: OciRuntime;
-  /**
-   * The runtime's state file for this container (`<root>/<id>/status` for crun). crun writes it
-   * only after the init exec'd, and `crun exec` fails until it exists, so `ready` waits for it.
-   */
-  stateFile?: string;
   /** Host processes (default: /proc and kill(2)). */
   processes?: ProcessPort;
   logger: Logger;
@@ -91,7 +86,11 @@ export class Supervisor {
       source.pipe(stdin);
     }
     this.exited = this.finish(outputs);
-    this.started = this.findPid();
+    this.started = this.process.started.then(async (started) => {
+      if (started && !this.done) this.pid = started.pid;
+      // Never started: the run is ending; settle once it has (`running` is then false).
+      else await this.exited;
+    });
   }
 
   /** Set when the runtime could not start the process (it never ran): Docker's code and the runtime's message. */
@@ -105,8 +104,9 @@ export class Supervisor {
     return !this.done;
   }
 
-  resize(size: { rows: number; cols: number }): void {
-    this.process.resize(size);
+  /** Settles once the container's terminal has the new size. */
+  resize(size: { rows: number; cols: number }): Promise<void> {
+    return this.process.resize(size);
   }
 
   /**
@@ -206,48 +206,23 @@ export class Supervisor {
   }
 
   /**
-   * The init is the runtime's child: `/proc/<crun>/task/<crun>/children` names it as soon as crun
-   * cloned it, without spawning `crun state`. Polled with growing pauses so the engine does not
-   * compete with crun for the CPU while the container starts.
-   */
-  private async findPid(): Promise<void> {
-    const crunPid = this.process.pid;
-    const deadline = Date.now() + PID_WAIT_MS;
-    let delay = 0;
-    while (!this.done && Date.now() < deadline) {
-      const child = (await this.ports.children(crunPid))[0] ?? 0;
-      if (child > 0) {
-        this.pid = child;
-        return;
-      }
-      if (await this.exitedWithin(delay)) return;
-      delay = Math.min(delay * 2 || 1, 4);
-    }
-    if (!this.done) {
-      const state = await this.options.runtime.state(this.options.id).catch(() => undefined);
-      if (state && state.pid > 0) this.pid = state.pid;
-    }
-  }
-
-  /**
-   * Settles once the init has exec'd the container's program (its `exe` is no longer the
-   * runtime's) and the runtime wrote its state — what `runc start` waits for before returning.
-   * Until then crun holds signals blocked (a SIGTERM to an init without a handler is then lost)
-   * and `crun exec` fails, so start, stop, kill and exec wait for this. Settles too when the run
-   * ends. Polled with growing pauses (1, 2, then 4 ms) so the engine does not compete with crun
-   * for the CPU while it sets the container up.
+   * Settles once the runtime reported the container started (its state written, so `exec`
+   * works: see RuntimeProcess.started) and the init has exec'd the container's program (its
+   * `exe` is no longer the runtime's) — what `runc start` waits for before returning. Until then
+   * crun holds signals blocked (a SIGTERM to an init without a handler is then lost), so start,
+   * stop, kill and exec wait for this. Settles too when the run ends. Polled with growing pauses
+   * (1, 2, then 4 ms) so the engine does not compete with crun for the CPU.
    */
   ready(): Promise<void> {
     this.readiness ??= (async () => {
       await this.started;
       const ports = this.ports;
       const runtimeExe = await ports.exe(this.process.pid);
-      const deadline = Date.now() + PID_WAIT_MS;
+      const deadline = Date.now() + EXEC_WAIT_MS;
       let delay = 0;
       while (!this.done && this.pid > 0 && Date.now() < deadline) {
         const exe = await ports.exe(this.pid);
-        const stateReady = !this.options.stateFile || (await ports.exists(this.options.stateFile));
-        if (exe !== '' && exe !== runtimeExe && stateReady) return;
+        if (exe !== '' && exe !== runtimeExe) return;
         if (await this.exitedWithin(delay)) return;
         delay = Math.min(delay * 2 || 1, 4);
       }

@@ -116,6 +116,62 @@ describe('attach', () => {
     expect(all).toMatch(/\/dev\/pts\/\d+\r\nerr\r\n/);
     expect((await output).every((c) => c.stream === 'stdout')).toBe(true);
   });
+
+  it('gives a tty container its terminal on stdin, stdout and stderr: ConsoleSize at start (24x80 without), then resized', async () => {
+    for (const [consoleSize, initial] of [
+      [undefined, '24 80'],
+      [{ rows: 30, cols: 100 }, '30 100'],
+    ] as const) {
+      const { id } = await fx.service.create({
+        image: 'busybox',
+        cmd: [
+          'sh',
+          '-c',
+          'stty size; test -t 0 && test -t 1 && test -t 2 && echo terminal; read x; stty size',
+        ],
+        networkMode: 'none',
+        tty: true,
+        openStdin: true,
+        ...(consoleSize ? { consoleSize } : {}),
+      });
+      const session = await fx.service.attach(id, {
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        logs: false,
+        stream: true,
+      });
+      const output = text(session.output);
+      await fx.service.start(id);
+      await fx.service.resize(id, { rows: 40, cols: 120 });
+      session.stdin?.write('go\r');
+      // The first `stty size` may run before or after the resize; the one after `read` never does.
+      expect(await output).toMatch(
+        new RegExp(`^(${initial}|40 120)\\r\\nterminal\\r\\ngo\\r\\n40 120\\r\\n$`),
+      );
+      expect((await fx.service.wait(id, 'not-running')).statusCode).toBe(0);
+    }
+  });
+
+  it('starts a tty container whose terminal already has its size', async () => {
+    for (const [consoleSize, initial] of [
+      [undefined, '24 80'],
+      [{ rows: 30, cols: 100 }, '30 100'],
+    ] as const) {
+      const { id } = await fx.service.create({
+        image: 'busybox',
+        cmd: ['stty', 'size'],
+        networkMode: 'none',
+        tty: true,
+        ...(consoleSize ? { consoleSize } : {}),
+      });
+      await fx.service.start(id);
+      await fx.service.wait(id, 'not-running');
+      expect(await text(fx.service.logs(id, { stdout: true, stderr: true, follow: false }))).toBe(
+        `${initial}\r\n`,
+      );
+    }
+  });
 });
 
 describe('exec', () => {
