@@ -32,10 +32,18 @@ describe('runtime logs', () => {
     const log = [
       '{"msg":"executable file `x` not found","level":"error","time":"t"}',
       '{"level":"warning","msg":"something odd","time":"t"}',
-      'plain text line',
       '',
     ].join('\n');
-    expect(runtimeErrors(parseRuntimeLog(log))).toEqual(['executable file `x` not found', 'plain text line']);
+    expect(runtimeErrors(parseRuntimeLog(log))).toEqual(['executable file `x` not found']);
+  });
+
+  it("never takes a process's own output for a runtime error", () => {
+    // What crun 1.8 flushes into its log from a TTY it stopped relaying: the process's words, raw.
+    const log = ['/dev/pts/0\r', 'Error: the program failed', '"a JSON string"', '42', ''].join('\n');
+    const entries = parseRuntimeLog(log);
+    expect(runtimeErrors(entries)).toEqual([]);
+    expect(entries.map((e) => e.level)).toEqual(['output', 'output', 'output', 'output']);
+    expect(exitStatusOf('run', 1, null, runtimeErrors(entries))).toEqual({ exitCode: 1 });
   });
 
   it('classifies runc wording too', () => {

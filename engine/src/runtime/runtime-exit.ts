@@ -7,15 +7,27 @@ export interface RuntimeLogEntry {
   msg: string;
 }
 
+/**
+ * The entries of a runtime log. crun and runc write their own words as JSON (`--log-format json`);
+ * anything else in the file is not theirs to classify: crun 1.8 dumps the terminal output it had
+ * not relayed into its log raw (a TTY process's own words, or the copy of an error it printed on
+ * the terminal). Such lines get the level `output` and never count as a runtime error.
+ */
 export function parseRuntimeLog(text: string): RuntimeLogEntry[] {
   const entries: RuntimeLogEntry[] = [];
   for (const line of text.split('\n')) {
     if (line.trim().length === 0) continue;
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(line) as Partial<RuntimeLogEntry>;
-      entries.push({ level: String(parsed.level ?? 'info'), msg: String(parsed.msg ?? '') });
+      parsed = JSON.parse(line);
     } catch {
-      entries.push({ level: 'error', msg: line.trim() });
+      parsed = undefined;
+    }
+    if (typeof parsed === 'object' && parsed !== null && 'msg' in parsed) {
+      const entry = parsed as { msg: unknown; level?: unknown };
+      entries.push({ level: String(entry.level ?? 'info'), msg: String(entry.msg) });
+    } else {
+      entries.push({ level: 'output', msg: line.trim() });
     }
   }
   return entries;
