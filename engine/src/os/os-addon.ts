@@ -31,6 +31,21 @@ export interface OsAddon {
    * has (nosuid, nodev, noexec), and unmounts it again if that fails.
    */
   bind(source: string, target: string, recursive: boolean, readOnly: boolean): Promise<void>;
+  /**
+   * posix_spawn: `argv[0]` is the program's name; `stdio` three of 0 (/dev/null), 1 (pipe),
+   * 2 (inherit); `setsid` starts a new session. Returns the parent's pipe ends (-1 for none) and a
+   * pidfd for `watchExit`; throws an `OsCallError` (ENOENT…) when nothing started.
+   */
+  spawn(
+    file: string,
+    argv: readonly string[],
+    envp: readonly string[],
+    stdio: readonly number[],
+    setsid: boolean,
+    cwd: string | null,
+  ): { pid: number; pidfd: number; stdin: number; stdout: number; stderr: number };
+  /** Calls back once with the exit status (or -1 and the signal number) and reaps the child. */
+  watchExit(pidfd: number, callback: (code: number, signal: number) => void): void;
   readonly constants: {
     readonly MS_RDONLY: number;
     readonly MS_NOSUID: number;
@@ -73,9 +88,13 @@ export function loadOsAddon(env: NodeJS.ProcessEnv = process.env): OsAddonLoad {
       typeof loaded.mount !== 'function' ||
       typeof loaded.umount2 !== 'function' ||
       typeof loaded.bind !== 'function' ||
+      typeof loaded.spawn !== 'function' ||
+      typeof loaded.watchExit !== 'function' ||
       !loaded.constants
     ) {
-      return { missing: `${file} is not Skiff's OS addon (no mount/umount2)` };
+      return {
+        missing: `${file} is not Skiff's OS addon, or an older build of it: run scripts/lib/prepare-workspace.sh`,
+      };
     }
     return { addon: loaded as OsAddon };
   } catch (err: unknown) {

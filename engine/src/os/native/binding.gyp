@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "skiff_os",
-      "sources": ["skiff-os.c"],
+      "sources": ["addon.c", "mount-calls.c", "spawn.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
     }

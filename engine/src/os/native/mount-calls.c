@@ -1,6 +1,5 @@
 /*
- * Skiff's native OS calls: mount(2) and umount2(2) without spawning mount(8)/umount(8).
- * (Building: `scripts/lib/prepare-workspace.sh`; without the addon the engine spawns the binaries.)
+ * mount(2), umount2(2) and bind mounts without spawning mount(8)/umount(8).
  *
  * Why: every spawn from the engine forks a large Node process (2-5 ms of blocked event loop on
  * these machines) while the system call itself takes ~0.1 ms. Each call runs on libuv's thread
@@ -20,6 +19,8 @@
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+
+#include "skiff-os.h"
 
 enum op { OP_MOUNT, OP_UMOUNT, OP_BIND };
 
@@ -131,30 +132,6 @@ static void complete(napi_env env, napi_status status, void *arg) {
   call_free(c);
 }
 
-/* A string argument, or NULL for null/undefined; *ok is cleared when the value is neither. */
-static char *string_arg(napi_env env, napi_value value, int *ok) {
-  napi_valuetype type;
-  napi_typeof(env, value, &type);
-  if (type == napi_null || type == napi_undefined) return NULL;
-  size_t length;
-  if (type != napi_string || napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) {
-    *ok = 0;
-    return NULL;
-  }
-  char *out = malloc(length + 1);
-  if (out == NULL) {
-    *ok = 0;
-    return NULL;
-  }
-  napi_get_value_string_utf8(env, value, out, length + 1, &length);
-  if (strlen(out) != length) { /* an embedded NUL would silently shorten a path */
-    free(out);
-    *ok = 0;
-    return NULL;
-  }
-  return out;
-}
-
 static napi_value queue(napi_env env, call_t *c, const char *name) {
   napi_value promise, resource_name;
   napi_create_promise(env, &c->deferred, &promise);
@@ -165,7 +142,7 @@ static napi_value queue(napi_env env, call_t *c, const char *name) {
 }
 
 /* mount(source, target, fstype, flags, data, cwd): Promise<void>; null for an absent string. */
-static napi_value js_mount(napi_env env, napi_callback_info info) {
+napi_value js_mount(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -181,13 +158,13 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
   int ok = 1;
   double flags = 0;
   c->op = OP_MOUNT;
-  c->source = string_arg(env, argv[0], &ok);
-  c->target = string_arg(env, argv[1], &ok);
-  c->fstype = string_arg(env, argv[2], &ok);
+  c->source = skiff_string_arg(env, argv[0], &ok);
+  c->target = skiff_string_arg(env, argv[1], &ok);
+  c->fstype = skiff_string_arg(env, argv[2], &ok);
   if (napi_get_value_double(env, argv[3], &flags) != napi_ok || flags < 0) ok = 0;
   c->flags = (unsigned long)flags;
-  c->data = string_arg(env, argv[4], &ok);
-  c->cwd = string_arg(env, argv[5], &ok);
+  c->data = skiff_string_arg(env, argv[4], &ok);
+  c->cwd = skiff_string_arg(env, argv[5], &ok);
   if (!ok || c->target == NULL) {
     call_free(c);
     napi_throw_type_error(env, NULL, "mount: strings without NUL bytes (or null) and a flag number expected");
@@ -197,7 +174,7 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
 }
 
 /* umount2(target, flags): Promise<void>. */
-static napi_value js_umount2(napi_env env, napi_callback_info info) {
+napi_value js_umount2(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -209,7 +186,7 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
   int ok = argc == 2;
   int32_t flags = 0;
   c->op = OP_UMOUNT;
-  if (ok) c->target = string_arg(env, argv[0], &ok);
+  if (ok) c->target = skiff_string_arg(env, argv[0], &ok);
   if (ok && napi_get_value_int32(env, argv[1], &flags) != napi_ok) ok = 0;
   c->flags = (unsigned long)flags;
   if (!ok || c->target == NULL) {
@@ -221,7 +198,7 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
 }
 
 /* bind(source, target, recursive, readOnly): Promise<void>. */
-static napi_value js_bind(napi_env env, napi_callback_info info) {
+napi_value js_bind(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -233,8 +210,8 @@ static napi_value js_bind(napi_env env, napi_callback_info info) {
   int ok = argc == 4;
   bool recursive = false, read_only = false;
   c->op = OP_BIND;
-  if (ok) c->source = string_arg(env, argv[0], &ok);
-  if (ok) c->target = string_arg(env, argv[1], &ok);
+  if (ok) c->source = skiff_string_arg(env, argv[0], &ok);
+  if (ok) c->target = skiff_string_arg(env, argv[1], &ok);
   if (ok && napi_get_value_bool(env, argv[2], &recursive) != napi_ok) ok = 0;
   if (ok && napi_get_value_bool(env, argv[3], &read_only) != napi_ok) ok = 0;
   c->flags = (recursive ? MS_REC : 0) | (read_only ? MS_RDONLY : 0);
@@ -246,32 +223,3 @@ static napi_value js_bind(napi_env env, napi_callback_info info) {
   return queue(env, c, "skiff:bind");
 }
 
-static void set_number(napi_env env, napi_value obj, const char *name, double value) {
-  napi_value v;
-  napi_create_double(env, value, &v);
-  napi_set_named_property(env, obj, name, v);
-}
-
-static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "mount", NAPI_AUTO_LENGTH, js_mount, NULL, &fn);
-  napi_set_named_property(env, exports, "mount", fn);
-  napi_create_function(env, "umount2", NAPI_AUTO_LENGTH, js_umount2, NULL, &fn);
-  napi_set_named_property(env, exports, "umount2", fn);
-  napi_create_function(env, "bind", NAPI_AUTO_LENGTH, js_bind, NULL, &fn);
-  napi_set_named_property(env, exports, "bind", fn);
-  napi_value constants;
-  napi_create_object(env, &constants);
-  set_number(env, constants, "MS_RDONLY", MS_RDONLY);
-  set_number(env, constants, "MS_NOSUID", MS_NOSUID);
-  set_number(env, constants, "MS_NODEV", MS_NODEV);
-  set_number(env, constants, "MS_NOEXEC", MS_NOEXEC);
-  set_number(env, constants, "MS_REMOUNT", MS_REMOUNT);
-  set_number(env, constants, "MS_BIND", MS_BIND);
-  set_number(env, constants, "MS_REC", MS_REC);
-  set_number(env, constants, "MNT_DETACH", MNT_DETACH);
-  napi_set_named_property(env, exports, "constants", constants);
-  return exports;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
