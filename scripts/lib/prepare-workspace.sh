@@ -17,8 +17,8 @@ npx tsc -b
 # runs no install scripts, and this one is ours anyway: built here with npm's own node-gyp against
 # the running node's headers (no download). Without it the engine spawns mount/umount (slower).
 addon=engine/src/os/native
-if [ ! "$addon/build/Release/skiff_os.node" -nt "$addon/skiff-os.c" ] ||
-  [ ! "$addon/build/Release/skiff_os.node" -nt "$addon/binding.gyp" ]; then
+built="$addon/build/Release/skiff_os.node"
+if [ ! -f "$built" ] || [ -n "$(find "$addon" -maxdepth 1 -type f -newer "$built" -print -quit)" ]; then
   echo "[setup] building the engine's native addon" >&2
   gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
   nodedir=$(node -p 'require("node:path").resolve(process.execPath, "../..")')
