@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { FIXTURES_CACHE } from '@skiff/testing';
 
 /**
  * The recipe of the `debian:bookworm` base the stand-in service images build on: Debian's minbase
@@ -11,7 +12,7 @@ import path from 'node:path';
  */
 export const DEBIAN_RECIPE = ['--variant=minbase', '--skip=output/dev', '--quiet', 'bookworm'] as const;
 
-const CACHE_DIR = '/var/cache/skiff/fixtures';
+const CACHE_DIR = path.join(FIXTURES_CACHE, 'fixtures');
 
 /** The cached tar for the recipe, made with mmdebstrap (~15-40 s) the first time on a machine. */
 export async function debianBaseTar(): Promise<string> {

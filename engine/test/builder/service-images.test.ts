@@ -50,7 +50,8 @@ async function publishedPort(h: SkiffdHarness, name: string, port: string): Prom
 
 /**
  * The stand-in service images, built from fixtures/ by Skiff's builder through the CLI (the way
- * `npm run fixtures` builds them) on a debian:bookworm base made with mmdebstrap, then run as
+ * `npm run fixtures` builds them) on a debian:bookworm base made with mmdebstrap (pulled from the
+ * fixture registry under `npm test`, else made here and imported), then run as
  * containers on a private engine. RUN steps use the host network to reach Debian's mirror.
  */
 describe('stand-in service images', () => {
@@ -59,6 +60,12 @@ describe('stand-in service images', () => {
   beforeAll(async () => {
     await h.prepare();
     await h.start();
+    if (process.env.SKIFF_REGISTRY_MIRRORS) {
+      // npm test: the fixture registry serves the same recipe (`npm run fixtures` made it).
+      const pulled = await h.skiff(['pull', '-q', 'debian:bookworm']);
+      expect(pulled.code, pulled.stderr).toBe(0);
+      return;
+    }
     // The config Docker Hub's debian:bookworm has: PATH (the Dockerfiles extend it) and bash.
     const imported = await h.skiff([
       'import',
