@@ -52,6 +52,7 @@ describe('host checks on this machine', () => {
       'cgroup2 controllers',
       'crun',
       'runc',
+      'init (--init)',
     ]);
     expect(await ops.mounter.list('/dev/shm')).not.toContainEqual(
       expect.objectContaining({ mountPoint: expect.stringContaining('skiff-overlay-check-') }),

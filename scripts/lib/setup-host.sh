@@ -22,6 +22,8 @@ declare -A PACKAGES=(
   [iptables]=iptables
   [newuidmap]=uidmap
   [mount]=mount
+  # --init (Docker's docker-init): the static tini, bind-mounted into containers whatever their libc.
+  [tini-static]=tini
   # The test suites: a static server for the shell-less image, TLS certificates, a pseudo-terminal.
   [g++]=g++
   [openssl]=openssl

@@ -43,8 +43,11 @@ export interface ContainerServiceDeps {
   /** Needed by `commit` (layer blob and image config). */
   content?: ContentStore;
   cgroups?: ContainerCgroups;
-  /** Host path of an init binary (tini) for `Init: true`. */
-  initPath?: string;
+  /**
+   * Host path of a static init (tini) for `Init: true`, bind-mounted at /sbin/docker-init; `null`
+   * for none. `createContainerService` looks for one (`findInitBinary`) when it is not given.
+   */
+  initPath?: string | null;
   /** Nanoseconds since the epoch. */
   now?: () => bigint;
   newId?: () => string;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError } from '../errors.js';
+import { findInitBinary, INIT_BINARY_PACKAGE } from '../runtime/init-binary.js';
 import { LocalVolumeStore } from '../volumes/local-volume-store.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import { archiveContainerPath, statContainerPath } from './archive.js';
@@ -406,9 +407,16 @@ export class LocalContainerService implements ContainerService {
   }
 }
 
-/** The composition root's entry point: builds the service and recovers what a crashed engine left. */
+/**
+ * The composition root's entry point: finds the init binary for `Init: true` unless `deps` names
+ * one (or `null`: none), builds the service and recovers what a crashed engine left.
+ */
 export async function createContainerService(deps: ContainerServiceDeps): Promise<LocalContainerService> {
-  const service = new LocalContainerService(deps);
+  const initPath = deps.initPath === undefined ? ((await findInitBinary()) ?? null) : deps.initPath;
+  const log = deps.logger.child({ component: 'containers' });
+  if (initPath) log.info({ initPath }, 'init for --init containers');
+  else log.warn(`no init binary for --init containers (install ${INIT_BINARY_PACKAGE}: skiff doctor)`);
+  const service = new LocalContainerService({ ...deps, initPath });
   await service.init();
   return service;
 }

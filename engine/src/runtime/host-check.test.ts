@@ -143,17 +143,33 @@ describe('runHostChecks', () => {
     expect(byName.cgroups?.ok).toBe(true);
     expect(byName.runc).toMatchObject({ ok: false, fix: 'apt-get install -y runc' });
     expect(byName.crun?.ok).toBe(true);
+    expect(byName['init (--init)']).toMatchObject({
+      ok: false,
+      advisory: true,
+      detail: expect.stringMatching(/tini-static.*--init cannot start/),
+      fix: expect.stringMatching(/apt-get install -y tini/),
+    });
   });
 
   it('passes on a healthy host, doing a real test mount through the mounter', async () => {
     const ops = fakeOps({
-      files: { '/proc/filesystems': 'nodev\toverlay\n', '/sys/fs/cgroup/unified/cgroup.controllers': '' },
-      commands: { crun: { stdout: 'crun version 1.8.1\n' } },
+      files: {
+        '/proc/filesystems': 'nodev\toverlay\n',
+        '/sys/fs/cgroup/unified/cgroup.controllers': '',
+        '/usr/bin/docker-init': '',
+      },
+      commands: {
+        crun: { stdout: 'crun version 1.8.1\n' },
+        '/usr/bin/docker-init': { stdout: 'tini version 0.19.0 - git.de40ad0\n' },
+      },
       cgroupMounts: HYBRID,
     });
     const results = await runHostChecks(ops, { scratchParent: tmpdir() });
     expect(results.filter((r) => !r.ok)).toEqual([]);
     expect(ops.mounter.calls.map((c) => c.op)).toEqual(['overlay', 'unmount']);
     expect(results.find((r) => r.name === 'crun')?.detail).toBe('crun 1.8.1');
+    expect(results.find((r) => r.name === 'init (--init)')?.detail).toBe(
+      '/usr/bin/docker-init (tini version 0.19.0 - git.de40ad0)',
+    );
   });
 });

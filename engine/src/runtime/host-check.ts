@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.js';
 import { type CgroupLayout, detectCgroupLayout, hybridBlockers } from './cgroup-layout.js';
 import { parseRuntimeVersion } from './create-oci-runtime.js';
 import type { HostOps } from './host-ops.js';
+import { findInitBinary, INIT_BINARY_CANDIDATES, INIT_BINARY_PACKAGE } from './init-binary.js';
 
 /** One line of `skiff doctor`: what was checked, whether it passed, what was seen, how to fix it. */
 export interface HostCheckResult {
@@ -10,6 +11,8 @@ export interface HostCheckResult {
   ok: boolean;
   detail: string;
   fix?: string;
+  /** Failing it leaves the engine working, short of one feature (a warning, not a failure). */
+  advisory?: boolean;
 }
 
 const REQUIRED_CONTROLLERS = ['memory', 'pids', 'cpu'];
@@ -141,6 +144,39 @@ export async function checkRuntimeBinary(ops: HostOps, binary: 'crun' | 'runc'):
       };
 }
 
+/**
+ * The init that `Init: true` runs as PID 1 (see `findInitBinary`): found, and it runs. Advisory:
+ * without it only `--init` containers fail.
+ */
+export async function checkInitBinary(
+  ops: HostOps,
+  candidates: readonly string[] = INIT_BINARY_CANDIDATES,
+): Promise<HostCheckResult> {
+  const name = 'init (--init)';
+  const fix = `apt-get install -y ${INIT_BINARY_PACKAGE} (for /usr/bin/tini-static)`;
+  const found = await findInitBinary(candidates, (file) => ops.exists(file));
+  if (!found) {
+    return {
+      name,
+      ok: false,
+      advisory: true,
+      detail: `no static tini or docker-init (looked for ${candidates.join(', ')}): containers with --init cannot start`,
+      fix,
+    };
+  }
+  const result = await ops.run(found, ['--version']);
+  const version = result.stdout.trim().split('\n')[0] ?? '';
+  return result.exitCode === 0
+    ? { name, ok: true, detail: `${found} (${version || 'version unknown'})` }
+    : {
+        name,
+        ok: false,
+        advisory: true,
+        detail: `${found} does not run: ${result.stderr.trim().split('\n')[0] || `exit ${result.exitCode}`}`,
+        fix,
+      };
+}
+
 /** Every check setup, daemon start and `skiff doctor` print; none throws. */
 export async function runHostChecks(
   ops: HostOps,
@@ -155,5 +191,6 @@ export async function runHostChecks(
     checkHybridControllers(layout),
     await checkRuntimeBinary(ops, 'crun'),
     await checkRuntimeBinary(ops, 'runc'),
+    await checkInitBinary(ops),
   ];
 }

@@ -1,6 +1,7 @@
 import type { ContainerSpec } from '../containers/container-spec.js';
 import { InvalidArgumentError } from '../errors.js';
 import { resolveCapabilities } from './capabilities.js';
+import { INIT_BINARY_CANDIDATES, INIT_BINARY_PACKAGE } from './init-binary.js';
 import { buildMounts, type EtcFiles } from './oci-mounts.js';
 import { buildProcess, containerEnv, mergeEnv } from './oci-process.js';
 import { buildResources, buildRlimits, checkSysctls } from './oci-resources.js';
@@ -165,7 +166,9 @@ export function buildOciSpec(spec: ContainerSpec, inputs: OciSpecInputs): OciSpe
   });
   if (spec.init) {
     if (!inputs.initPath)
-      throw new InvalidArgumentError('Init was requested but the engine has no init binary (install tini)');
+      throw new InvalidArgumentError(
+        `Init was requested but the engine found no init binary (${INIT_BINARY_CANDIDATES[0]}): install Debian's ${INIT_BINARY_PACKAGE} package on the engine's host (skiff doctor checks it)`,
+      );
     mounts.push({
       destination: INIT_PATH_IN_CONTAINER,
       type: 'bind',

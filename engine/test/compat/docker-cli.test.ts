@@ -71,6 +71,12 @@ describe.skipIf(!hasDocker)('the docker CLI against skiffd', () => {
     expect((await docker(h, ['ps', '-a', '-q', '--filter', `ancestor=${BUSYBOX}`])).stdout).toBe('');
   });
 
+  it('runs --init: the static tini as PID 1, the exit code through', async () => {
+    const script = 'tr "\\0" " " < /proc/1/cmdline; exit 5';
+    const r = await docker(h, ['run', '--rm', '--init', BUSYBOX, 'sh', '-c', script]);
+    expect(r).toMatchObject({ code: 5, stdout: `/sbin/docker-init -- sh -c ${script} ` });
+  });
+
   it('runs -it under a terminal: a TTY inside, stdin from the terminal, the exit code out', async () => {
     const r = await dockerTty(
       h,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerCreateInput } from '../../src/containers/container-service.js';
+import { createContainerService } from '../../src/containers/local-container-service.js';
 import type { EngineEvent } from '../../src/events/event-bus.js';
 import { ContainerEngineFixture, text } from './engine-fixture.js';
 
@@ -226,5 +227,108 @@ describe('create options', () => {
       expect.arrayContaining(['added', 'group', 'passwd']),
     );
     await fx.service.remove(id, { removeVolumes: true });
+  });
+});
+
+describe('--init (Init: true)', () => {
+  /** What `cmd` prints in a running container. */
+  async function execText(id: string, cmd: string[]): Promise<string> {
+    const execId = await fx.service.createExec(id, { cmd, attachStdout: true, attachStderr: true });
+    return text((await fx.service.startExec(execId, { detach: false })).output);
+  }
+
+  /** The container's zombie processes (`ps` state Z), once `done` accepts them. */
+  async function zombies(id: string, done: (found: string[]) => boolean): Promise<string[]> {
+    for (let i = 0; ; i++) {
+      const found = (await execText(id, ['ps', '-o', 'stat,args']))
+        .split('\n')
+        .filter((l) => /^\s*Z/.test(l))
+        .map((l) => l.trim());
+      if (done(found) || i === 100) return found;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Waits until `file` exists in the container. */
+  async function untilFile(id: string, file: string): Promise<void> {
+    while ((await execText(id, ['sh', '-c', `test -e ${file} && echo yes`])) !== 'yes\n')
+      await new Promise((r) => setTimeout(r, 50));
+  }
+
+  it("runs the command under the engine's static tini as PID 1, at /sbin/docker-init, exit code through", async () => {
+    const { code, out, id } = await run(
+      'tr "\\0" " " < /proc/1/cmdline; echo; ls -l /sbin/docker-init; exit 3',
+      {
+        init: true,
+      },
+    );
+    expect(code).toBe(3);
+    const [cmdline, mount] = out.split('\n');
+    expect(cmdline).toBe(
+      '/sbin/docker-init -- sh -c tr "\\0" " " < /proc/1/cmdline; echo; ls -l /sbin/docker-init; exit 3 ',
+    );
+    expect(mount).toMatch(/^-r.xr.xr.x .* \/sbin\/docker-init$/);
+    expect((await fx.service.inspect(id)).spec.init).toBe(true);
+  });
+
+  it('passes the stop signal and others to the command, which as PID 1 would ignore them', async () => {
+    const { id } = await fx.service.create({
+      image: 'busybox',
+      cmd: ['sleep', '600'],
+      networkMode: 'none',
+      init: true,
+    });
+    await fx.service.start(id);
+    await fx.service.stop(id, { timeoutSeconds: 30 });
+    // 143: SIGTERM reached sleep through tini; without it, SIGKILL after the timeout (137).
+    expect((await fx.service.inspect(id)).state.exitCode).toBe(143);
+
+    const { id: trapped } = await fx.service.create({
+      image: 'busybox',
+      cmd: ['sh', '-c', 'trap "echo got USR1; exit 7" USR1; echo ready; while true; do sleep 0.05; done'],
+      networkMode: 'none',
+      init: true,
+    });
+    const exited = fx.service.wait(trapped, 'next-exit');
+    await fx.service.start(trapped);
+    while (
+      !(await text(fx.service.logs(trapped, { stdout: true, stderr: false, follow: false }))).includes(
+        'ready',
+      )
+    )
+      await new Promise((r) => setTimeout(r, 20));
+    await fx.service.kill(trapped, 'SIGUSR1');
+    expect((await exited).statusCode).toBe(7);
+    expect(await text(fx.service.logs(trapped, { stdout: true, stderr: true, follow: false }))).toBe(
+      'ready\ngot USR1\n',
+    );
+  });
+
+  it('reaps orphaned processes, which a plain PID 1 leaves as zombies', async () => {
+    // The orphan (reparented to PID 1 when its parent subshell exits) marks its end in a file.
+    const orphan = ['sh', '-c', '(sh -c "sleep 0.1; touch /tmp/orphan-done" &); exec sleep 600'];
+    const withInit = await fx.service.create({
+      image: 'busybox',
+      cmd: orphan,
+      networkMode: 'none',
+      init: true,
+    });
+    const plain = await fx.service.create({ image: 'busybox', cmd: orphan, networkMode: 'none' });
+    for (const { id } of [withInit, plain]) {
+      await fx.service.start(id);
+      await untilFile(id, '/tmp/orphan-done');
+    }
+    expect(await zombies(plain.id, (z) => z.length > 0)).toEqual([
+      expect.stringMatching(/^Z\s+\[(sh|touch)\]$/),
+    ]);
+    expect(await zombies(withInit.id, (z) => z.length === 0)).toEqual([]);
+    for (const { id } of [withInit, plain]) await fx.service.remove(id, { force: true });
+  });
+
+  it('fails the start clearly when the engine has no init binary', async () => {
+    const none = await createContainerService({ ...fx.deps, initPath: null });
+    const { id } = await none.create({ image: 'busybox', cmd: ['true'], networkMode: 'none', init: true });
+    await expect(none.start(id)).rejects.toThrow(/no init binary .*install Debian's tini package/);
+    await none.remove(id, { force: true });
   });
 });
