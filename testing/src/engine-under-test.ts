@@ -15,7 +15,6 @@ import { provideBusybox } from './busybox.js';
 import { EngineApi } from './engine-api.js';
 import { isAlive } from './processes.js';
 import { SkiffdHarness } from './skiffd-harness.js';
-import type { HttpResult, UnixRequestOptions } from './unix-http.js';
 
 export type TestEngineKind = 'skiff' | 'docker';
 
@@ -40,7 +39,6 @@ export interface EngineUnderTest {
   defaultNetwork: string | undefined;
   /** A client for checks behind the backs of the clients under test. */
   engineApi: EngineApi;
-  request(method: string, pathAndQuery: string, options?: UnixRequestOptions): Promise<HttpResult>;
   api<T>(method: string, pathAndQuery: string, body?: Buffer | string, contentType?: string): Promise<T>;
   hasImage(ref: string): Promise<boolean>;
   /** Containers and networks labelled with a session, for leak checks. */
@@ -130,17 +128,16 @@ export async function startEngineUnderTest(): Promise<EngineUnderTest> {
       env,
       defaultNetwork,
       engineApi: api,
-      request: (method, p, options) => api.request(method, p, options),
       api: <T>(method: string, p: string, body?: Buffer | string, contentType?: string) =>
         api.call<T>(method, p, body, contentType),
       hasImage: (ref) => api.hasImage(ref),
       leftovers: (sessionId) => api.leftovers(sessionId),
       stop: async () => {
-        for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+        for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
       },
     };
   } catch (err: unknown) {
-    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
     throw err;
   }
 }
