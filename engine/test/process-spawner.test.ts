@@ -1,11 +1,13 @@
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { LinuxHostNet } from '@skiff/net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProcessSpawner } from '../src/os/create-process-spawner.js';
 import { NativeProcessSpawner } from '../src/os/native-process-spawner.js';
 import { NodeProcessSpawner } from '../src/os/node-process-spawner.js';
 import { loadOsAddon, OS_ADDON_ENV } from '../src/os/os-addon.js';
 import type { ProcessSpawner } from '../src/os/process-spawner.js';
+import { spawnerCommandLauncher } from '../src/os/spawner-command-launcher.js';
 
 // Both spawners against real processes: posix_spawn through the native addon (built by
 // scripts/lib/prepare-workspace.sh; the native cases fail when it is missing) and child_process.
@@ -98,6 +100,22 @@ describe.each(spawners)('%s process spawner (real processes)', (kind, make) => {
     // child_process passes on whatever the engine opened without O_CLOEXEC (vitest's IPC here).
     if (kind === 'native') expect(fds).toEqual([0, 1, 2, 3]);
     else expect(fds.slice(0, 3)).toEqual([0, 1, 2]);
+  });
+
+  it("runs @skiff/net's commands: input in, output and status out, ENOENT for a missing binary", async () => {
+    const launch = spawnerCommandLauncher(make());
+    expect(await launch('sh', ['-c', 'tr a-z A-Z; echo err >&2; exit 4'], 'abc')).toEqual({
+      stdout: 'ABC',
+      stderr: 'err\n',
+      exitCode: 4,
+      signal: null,
+    });
+    // A command that never reads its input is fine too.
+    expect((await launch('true', [], 'x'.repeat(1 << 20))).exitCode).toBe(0);
+    await expect(launch('skiff-no-such-binary', [], '')).rejects.toMatchObject({ code: 'ENOENT' });
+    // The real kernel through LinuxHostNet: the loopback device is always there.
+    const links = await new LinuxHostNet('ip', launch).listLinks();
+    expect(links.map((l) => l.name)).toContain('lo');
   });
 
   it('connects an ignored stdio to /dev/null', async () => {

@@ -1,6 +1,7 @@
 export * from './constants.js';
 export type { Upstream } from './dns/upstream-forwarder.js';
 export * from './errors.js';
+export type { CommandLauncher, CommandOutput } from './host/command-launcher.js';
 export { FakeHostNet } from './host/fake-host-net.js';
 export type { AddressInfo, HostNet, HostOp, LinkInfo, NetnsOp, RouteInfo } from './host/host-net.js';
 export { LinuxHostNet } from './host/linux-host-net.js';

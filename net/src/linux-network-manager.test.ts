@@ -199,6 +199,31 @@ describe('LinuxNetworkManager with a fake kernel', () => {
     expect(await readdir(path.join(dir, 'state', 'sandboxes'))).toEqual([]);
   });
 
+  it('releases without waiting for the kernel: the network is free at once, the namespace goes in the background', async () => {
+    const net = await manager();
+    await net.createNetwork({ name: 'quick' });
+    await net.createSandbox(request('q1', { containerName: 'quick1', mode: on('quick') }));
+    const gate: { open?: () => void } = {};
+    const deleteNetns = host.deleteNetns.bind(host);
+    host.deleteNetns = async (name) => {
+      await new Promise<void>((resolve) => {
+        gate.open = resolve;
+      });
+      await deleteNetns(name);
+    };
+    await net.releaseSandbox('q1');
+    // Released, yet the namespace is still there: its deletion runs in the background.
+    expect(host.namespaces.size).toBe(1);
+    expect((await net.getNetwork('quick')).containers).toEqual({});
+    await net.removeNetwork('quick');
+    while (!gate.open) await new Promise((resolve) => setImmediate(resolve));
+    expect(host.namespaces.size).toBe(1);
+    gate.open();
+    await net.settle();
+    expect(host.namespaces.size).toBe(0);
+    expect(await readdir(path.join(dir, 'state', 'sandboxes'))).toEqual([]);
+  });
+
   it('never lets a network removal and a sandbox on that network both succeed', async () => {
     const net = await manager();
     host.linkDeleteDelayMs = 30; // the bridge outlives its record for a while, as in the kernel

@@ -18,6 +18,7 @@ import { type Upstream, UpstreamForwarder } from './dns/upstream-forwarder.js';
 import { ConflictError, isErrno, NetError } from './errors.js';
 import { parseResolvConf } from './etc-files.js';
 import { Firewall } from './firewall.js';
+import type { CommandLauncher } from './host/command-launcher.js';
 import type { HostNet } from './host/host-net.js';
 import { LinuxHostNet } from './host/linux-host-net.js';
 import { type Filters, matchesListFilters, matchesPruneFilters, validateFilters } from './network-filters.js';
@@ -51,6 +52,11 @@ export interface LinuxNetworkManagerOptions {
   logger: Logger;
   /** The kernel; a `FakeHostNet` in unit tests. */
   host?: HostNet;
+  /**
+   * How `ip` and `iptables` are started when `host` is not given: child_process by default, which
+   * forks the whole engine process; an engine with a cheaper spawn (Skiff's native one) passes it.
+   */
+  launchCommand?: CommandLauncher;
   /** Where network subnets come from; default 10.210.0.0/16 in /24s. */
   subnetPools?: SubnetPoolConfig[];
   /** Subnet of the default `bridge` network; default: the first free one of the pools. */
@@ -102,7 +108,7 @@ export class LinuxNetworkManager implements NetworkManager {
 
   constructor(private readonly options: LinuxNetworkManagerOptions) {
     this.logger = options.logger.child({ component: 'net' });
-    this.host = options.host ?? new LinuxHostNet();
+    this.host = options.host ?? new LinuxHostNet('ip', options.launchCommand);
     this.background = new BackgroundTasks(this.logger);
     this.networkStore = new NetworkStore(options.stateDir);
     this.sandboxStore = new SandboxStore(options.stateDir);
@@ -220,10 +226,12 @@ export class LinuxNetworkManager implements NetworkManager {
     });
     this.networksById.delete(record.id);
     await this.resolvers?.stop(record.id);
-    // Deleting a bridge costs 40+ ms of kernel time: keep it off the caller's path, tracked.
-    this.background.run(`delete bridge ${record.bridge}`, () =>
-      this.host.apply([{ op: 'link-del', name: record.bridge }]),
-    );
+    // Deleting a bridge costs 40+ ms of kernel time: keep it off the caller's path, tracked (and
+    // start `ip` only after the answer went out: starting a process blocks the event loop).
+    this.background.run(`delete bridge ${record.bridge}`, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.host.apply([{ op: 'link-del', name: record.bridge }]);
+    });
     await this.syncFirewall();
   }
 
@@ -334,8 +342,9 @@ export class LinuxNetworkManager implements NetworkManager {
   /** Every network's attached containers, from one read of the sandbox records. */
   private async attachments(): Promise<Map<string, NetworkInspect['containers']>> {
     const byNetwork = new Map<string, NetworkInspect['containers']>();
+    const releasing = this.state?.sandboxes;
     for (const record of await this.sandboxStore.list()) {
-      if (record.released || !isAlive(record.owner)) continue;
+      if (record.released || releasing?.isReleasing(record) || !isAlive(record.owner)) continue;
       for (const e of record.endpoints) {
         const containers = byNetwork.get(e.networkId) ?? {};
         containers[record.containerId] = {

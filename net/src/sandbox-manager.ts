@@ -14,7 +14,7 @@ import type { FileLock } from './state/file-lock.js';
 import type { LeaseStore } from './state/lease-store.js';
 import { currentProcess } from './state/process-identity.js';
 import type { SandboxRecord, StoredEndpoint } from './state/records.js';
-import type { SandboxStore } from './state/sandbox-store.js';
+import { SandboxStore } from './state/sandbox-store.js';
 import type { Endpoint, EndpointRequest, Sandbox, SandboxRequest } from './types.js';
 import { awaitVethsGone } from './veth-teardown.js';
 
@@ -50,6 +50,8 @@ interface LiveSandbox {
 export class SandboxManager {
   private readonly live = new Map<string, LiveSandbox>();
   private readonly pending = new Set<string>();
+  /** Store keys of sandboxes whose namespace deletion and lease release are still running. */
+  private readonly releasing = new Set<string>();
   private readonly planner: EndpointPlanner;
 
   constructor(private readonly deps: SandboxManagerDeps) {
@@ -146,7 +148,13 @@ export class SandboxManager {
     this.deps.logger.info({ container: containerId, network: gone!.networkName }, 'disconnected');
   }
 
-  /** Idempotent. Returns once nothing can reach the sandbox; leases are freed in the background. */
+  /**
+   * Idempotent. Returns once nothing of this process serves the sandbox any more (port proxies
+   * closed, names gone from DNS); deleting the namespace, and then freeing its leases once the
+   * kernel dropped its veths, happen in the background (tracked: `settle()` waits, and a crash
+   * leaves a record that recovery finishes). `isReleasing` answers true meanwhile, so the network
+   * counts as free at once, as it did when the namespace was deleted here.
+   */
   async release(containerId: string): Promise<void> {
     const sb = this.live.get(containerId);
     if (!sb) return;
@@ -158,11 +166,26 @@ export class SandboxManager {
       await this.deps.store.remove(record);
       return;
     }
-    await this.deps.host.deleteNetns(record.netns);
+    const key = SandboxStore.keyOf(record);
+    this.releasing.add(key);
     record.released = true;
-    await this.deps.store.put(record);
-    this.deps.background.run(`release ${containerId}`, () => this.finishRelease(record));
-    this.deps.logger.debug({ container: containerId, netns: record.netns }, 'sandbox released');
+    this.deps.background.run(`release ${containerId}`, async () => {
+      try {
+        // Starting `ip` blocks the event loop while it forks: let the caller's answer go out first.
+        await new Promise((resolve) => setImmediate(resolve));
+        await this.deps.host.deleteNetns(record.netns!);
+        await this.deps.store.put(record);
+        this.deps.logger.debug({ container: containerId, netns: record.netns }, 'sandbox released');
+        await this.finishRelease(record);
+      } finally {
+        this.releasing.delete(key);
+      }
+    });
+  }
+
+  /** A sandbox of this process whose release is still running in the background. */
+  isReleasing(record: SandboxRecord): boolean {
+    return this.releasing.has(SandboxStore.keyOf(record));
   }
 
   async releaseAll(): Promise<void> {

@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { isErrno } from '../errors.js';
 import { formatIpv4 } from '../ipv4.js';
+import { type CommandLauncher, childProcessLauncher } from './command-launcher.js';
 import type { AddressInfo, HostNet, HostOp, LinkInfo, NetnsOp, RouteInfo } from './host-net.js';
 import { hostOpLines, netnsOpLines, renderBatch } from './ip-batch.js';
 import { runHostCommand } from './run-host-command.js';
@@ -15,26 +16,40 @@ interface IpLinkJson {
   master?: string;
 }
 
-/** `HostNet` on a real Linux kernel: iproute2 for links and namespaces, /proc/sys, iptables. */
+/**
+ * `HostNet` on a real Linux kernel: iproute2 for links and namespaces, /proc/sys, iptables. The
+ * binaries are started through `launch` (child_process by default; the engine passes a cheaper one).
+ */
 export class LinuxHostNet implements HostNet {
-  constructor(private readonly ipBinary = 'ip') {}
+  constructor(
+    private readonly ipBinary = 'ip',
+    private readonly launch: CommandLauncher = childProcessLauncher,
+  ) {}
+
+  private run(
+    file: string,
+    args: readonly string[],
+    options: { input?: string; allowFailure?: boolean } = {},
+  ) {
+    return runHostCommand(file, args, { ...options, launch: this.launch });
+  }
 
   async apply(ops: HostOp[]): Promise<void> {
     if (ops.length === 0) return;
-    await runHostCommand(this.ipBinary, ['-batch', '-'], { input: renderBatch(ops, hostOpLines) });
+    await this.run(this.ipBinary, ['-batch', '-'], { input: renderBatch(ops, hostOpLines) });
   }
 
   async applyInNetns(netns: string, ops: NetnsOp[]): Promise<void> {
     if (ops.length === 0) return;
-    await runHostCommand(this.ipBinary, ['-n', netns, '-batch', '-'], {
+    await this.run(this.ipBinary, ['-n', netns, '-batch', '-'], {
       input: renderBatch(ops, netnsOpLines),
     });
   }
 
   async deleteNetns(name: string): Promise<void> {
-    const result = await runHostCommand(this.ipBinary, ['netns', 'del', name], { allowFailure: true });
+    const result = await this.run(this.ipBinary, ['netns', 'del', name], { allowFailure: true });
     if (result.exitCode !== 0 && !/No such file/.test(result.stderr)) {
-      await runHostCommand(this.ipBinary, ['netns', 'del', name]);
+      await this.run(this.ipBinary, ['netns', 'del', name]);
     }
   }
 
@@ -52,7 +67,7 @@ export class LinuxHostNet implements HostNet {
   }
 
   async listLinks(): Promise<LinkInfo[]> {
-    const { stdout } = await runHostCommand(this.ipBinary, ['-j', 'link', 'show']);
+    const { stdout } = await this.run(this.ipBinary, ['-j', 'link', 'show']);
     const links = JSON.parse(stdout || '[]') as IpLinkJson[];
     return links.map((l) => ({ name: l.ifname, alias: l.ifalias, master: l.master }));
   }
@@ -104,13 +119,13 @@ export class LinuxHostNet implements HostNet {
   }
 
   async iptablesRestore(table: 'filter' | 'nat', rules: string): Promise<void> {
-    await runHostCommand('iptables-restore', ['--wait', '--noflush'], {
+    await this.run('iptables-restore', ['--wait', '--noflush'], {
       input: `*${table}\n${rules.trimEnd()}\nCOMMIT\n`,
     });
   }
 
   async iptables(args: string[]): Promise<boolean> {
-    const result = await runHostCommand('iptables', ['--wait', ...args], { allowFailure: true });
+    const result = await this.run('iptables', ['--wait', ...args], { allowFailure: true });
     return result.exitCode === 0;
   }
 }
