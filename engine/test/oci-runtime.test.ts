@@ -310,38 +310,39 @@ describe.each(['crun', 'runc'] as const)('%s through CliOciRuntime (real kernel)
     expect(Object.fromEntries(seen)).toEqual({ '"/dev/pts/N\\r\\n" exit 0': 40 });
   });
 
-  it.skipIf(runtimeName === 'runc')(
-    "ends a TTY exec's output at its exit while a background process still holds the terminal",
-    async () => {
-      // runc relays the console itself and waits for every holder of the terminal to close it.
-      const { id, process: init, spec } = await h.start({ cmd: ['sleep', '600'] });
-      await h.waitRunning(id);
-      const e = h.runtime.exec(
-        id,
-        buildExecProcess(spec, {
-          cmd: ['sh', '-c', 'setsid sleep 61 & echo started'],
-          user: ROOT_USER,
-          tty: true,
-        }),
-        { stdin: false, tty: true },
-      );
-      const [out, status] = await Promise.all([collect(e.stdout), e.exited]);
-      expect(out).toBe('started\r\n');
-      expect(status.exitCode).toBe(0);
-      const ps = h.runtime.exec(
-        id,
-        buildExecProcess(spec, { cmd: ['ps', '-o', 'args'], user: ROOT_USER, tty: false }),
-        {
-          stdin: false,
-          tty: false,
-        },
-      );
-      expect(await collect(ps.stdout)).toContain('sleep 61');
-      await h.runtime.kill(id, 'SIGKILL', { all: true });
-      await init.exited;
-      await h.rootfs.release(id);
-    },
-  );
+  it("ends a TTY exec's output at its exit while a background process still holds the terminal", async () => {
+    const { id, process: init, spec } = await h.start({ cmd: ['sleep', '600'] });
+    await h.waitRunning(id);
+    const e = h.runtime.exec(
+      id,
+      buildExecProcess(spec, {
+        // The holder has a session of its own: the shell's exit does not hang it up.
+        cmd: [
+          'sh',
+          '-c',
+          'setsid sh -c "touch /tmp/held; exec sleep 61" & until [ -e /tmp/held ]; do sleep 0.01; done; echo started',
+        ],
+        user: ROOT_USER,
+        tty: true,
+      }),
+      { stdin: false, tty: true },
+    );
+    const [out, status] = await Promise.all([collect(e.stdout), e.exited]);
+    expect(out).toBe('started\r\n');
+    expect(status.exitCode).toBe(0);
+    const ps = h.runtime.exec(
+      id,
+      buildExecProcess(spec, { cmd: ['ps', '-o', 'args'], user: ROOT_USER, tty: false }),
+      {
+        stdin: false,
+        tty: false,
+      },
+    );
+    expect(await collect(ps.stdout)).toContain('sleep 61');
+    await h.runtime.kill(id, 'SIGKILL', { all: true });
+    await init.exited;
+    await h.rootfs.release(id);
+  });
 
   it("reports the started process: the init's pid for run, the exec'd process's for exec, none if it never ran", async () => {
     const { id, process: init, spec } = await h.start({ cmd: ['sleep', '600'] });

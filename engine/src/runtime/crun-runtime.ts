@@ -348,9 +348,13 @@ export class CliOciRuntime implements OciRuntime {
     };
   }
 
-  /** crun ignores the size of the terminal it runs on: the container's own terminal is resized. */
+  /**
+   * The container's own terminal is resized directly: crun's console is the engine's (nothing
+   * else would resize it), and runc passes on its pty's size only when SIGWINCH reaches it, after
+   * `resize` returned.
+   */
   private innerResize(): Pick<SpawnRuntimeOptions, 'resizeInner'> {
-    return this.name === 'crun' ? { resizeInner: resizeConsoleOf } : {};
+    return { resizeInner: resizeConsoleOf };
   }
 }
 

@@ -15,23 +15,47 @@ function loadNodePty(): NodePty {
 }
 
 /**
- * Puts the pty in raw mode before the runtime starts. runc does it itself only once the
- * container's console arrived, concurrently with the container's first output, which then went
- * through this pty's output processing too (`\r\n` became `\r\r\n`) and typed input was echoed.
+ * Makes the pty transparent before the runtime starts (raw, no echo, no NL→CRNL). runc clears
+ * ONLCR on the container's console once it has received it and leaves the conversion to this
+ * outer terminal; a process that wrote before that had its newlines converted twice (`\r\r\n`).
+ * Here the outer terminal converts nothing, and `onlcr` below does it once, either way.
  */
-const RAW_THEN_EXEC = 'stty raw -echo && exec "$0" "$@"';
+const TRANSPARENT_THEN_EXEC = 'stty raw -echo -onlcr && exec "$0" "$@"';
+
+/** A terminal's ONLCR (NL → CR NL) over a stream's chunks, leaving an NL that follows a CR as it is. */
+export function onlcr(): (chunk: Buffer) => Buffer {
+  let afterCr = false;
+  return (chunk) => {
+    let bare = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] === 0x0a && !(i === 0 ? afterCr : chunk[i - 1] === 0x0d)) bare++;
+    }
+    const out = bare === 0 ? chunk : Buffer.alloc(chunk.length + bare);
+    if (bare > 0) {
+      let o = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i] as number;
+        if (b === 0x0a && !(i === 0 ? afterCr : chunk[i - 1] === 0x0d)) out[o++] = 0x0d;
+        out[o++] = b;
+      }
+    }
+    if (chunk.length > 0) afterCr = chunk[chunk.length - 1] === 0x0d;
+    return out;
+  };
+}
 
 /**
  * The runtime on a pseudo-terminal the engine holds (runc: `terminal: true` in the foreground
  * needs a controlling terminal, and runc relays its console onto it). Output is one merged
  * stream; node-pty reports the exit only after the pty's last byte was read. Resizing the pty
- * reaches runc through SIGWINCH, and a runtime that ignores it through `resizeInner`.
+ * reaches runc through SIGWINCH; `resizeInner` applies it to the container's terminal before `resize`
+ * settles.
  */
 export function spawnWithPty(options: SpawnRuntimeOptions): RuntimeProcess {
   const size = options.stdio.consoleSize ?? DEFAULT_CONSOLE_SIZE;
   let pty: IPty;
   try {
-    pty = loadNodePty().spawn('/bin/sh', ['-c', RAW_THEN_EXEC, options.binary, ...options.args], {
+    pty = loadNodePty().spawn('/bin/sh', ['-c', TRANSPARENT_THEN_EXEC, options.binary, ...options.args], {
       name: 'xterm',
       cols: size.cols,
       rows: size.rows,
@@ -55,7 +79,8 @@ export function spawnWithPty(options: SpawnRuntimeOptions): RuntimeProcess {
   }
   const watch = new PidFileWatch(options.pidFile);
   const stdout = new PassThrough();
-  pty.onData((data: string | Buffer) => stdout.write(data));
+  const toCrlf = onlcr();
+  pty.onData((data: string | Buffer) => stdout.write(toCrlf(Buffer.from(data))));
   let done = false;
   const exited = new Promise<ExitStatus>((resolve, reject) => {
     pty.onExit(({ exitCode, signal }) => {

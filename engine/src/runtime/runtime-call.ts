@@ -24,7 +24,7 @@ export interface SpawnRuntimeOptions {
   pidFile: string;
   /** Removed once the process has exited (process.json). The log and pid files are removed too. */
   tempFiles: readonly string[];
-  /** Resizes the terminal of the container process `pid` (crun ignores the outer terminal's size). */
+  /** Resizes the terminal of the container process `pid`; `resize` settles once it has. */
   resizeInner?: (pid: number, size: { rows: number; cols: number }) => Promise<void>;
   logger: Logger;
 }

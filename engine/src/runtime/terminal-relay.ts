@@ -51,7 +51,12 @@ export class TerminalRelay {
     this.fd = fd;
     const master = new ReadStream(fd);
     this.master = master;
-    master.on('data', (data: Buffer) => this.output.write(data));
+    master.on('data', (data: Buffer) => {
+      // A slow reader slows the container down (its writes block on a full pty), as under Docker.
+      if (this.output.write(data)) return;
+      master.pause();
+      this.output.once('drain', () => master.resume());
+    });
     // EIO is how a pty master says "the other side is gone": the normal end of the output.
     master.on('error', () => undefined);
     master.once('close', () => this.finish());
