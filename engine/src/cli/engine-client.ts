@@ -1,4 +1,10 @@
-import { Agent, type IncomingMessage, type OutgoingHttpHeaders, request } from 'node:http';
+import {
+  Agent,
+  type RequestOptions as HttpRequestOptions,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  request,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { API_VERSION } from '../constants.js';
@@ -117,14 +123,18 @@ export class EngineClient {
       headers.Upgrade = 'tcp';
       headers['Content-Length'] ??= 0;
     }
+    // No TLS here: an empty server name (an Agent option the http types leave out) skips Node's
+    // guess at one, whose first IP-address check compiles a large IPv6 regex (4-8 ms of a CLI run).
+    const requestOptions: HttpRequestOptions & { servername: string } = {
+      socketPath: this.socketPath,
+      method,
+      path: `/v${API_VERSION}${escapePath(path)}${queryString(options.query)}`,
+      headers,
+      agent: upgrade ? false : this.agent,
+      servername: '',
+    };
     return new Promise((resolve, reject) => {
-      const req = request({
-        socketPath: this.socketPath,
-        method,
-        path: `/v${API_VERSION}${escapePath(path)}${queryString(options.query)}`,
-        headers,
-        agent: upgrade ? false : this.agent,
-      });
+      const req = request(requestOptions);
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT')
           reject(new EngineUnavailableError(this.socketPath, { cause: err }));

@@ -1,9 +1,15 @@
-import { Command, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type { Command as CommandType } from 'commander';
 import type { CliContext, GlobalOptions } from './cli-context.js';
 import { addEnvironmentCommands, ENVIRONMENT_COMMANDS } from './commands/environment-commands.js';
 import { addNetworkCommand, addPortCommand } from './network-commands.js';
 import { addCreateFlags } from './run-flags.js';
 import { collect } from './units.js';
+
+// commander is CommonJS: `require` loads it in about half the time of an ESM `import`, which
+// first scans the source for its named exports (8-9 ms against 14-20 ms here, under load).
+const { Command, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
+type Command = CommandType;
 
 /**
  * The `skiff` CLI. Every command module is imported lazily inside its action, so starting the
