@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { RuntimeName } from '../config.js';
 import type { Logger } from '../logger.js';
+import { createProcessSpawner } from '../os/create-process-spawner.js';
+import type { ProcessSpawner } from '../os/process-spawner.js';
 import { runCommand } from '../util/run-command.js';
 import { CliOciRuntime } from './crun-runtime.js';
 
@@ -10,6 +12,8 @@ export interface CreateOciRuntimeOptions {
   scratchDir: string;
   logger: Logger;
   binary?: string;
+  /** Starts `run`/`exec`; default the native spawner when Skiff's addon is built (see createProcessSpawner). */
+  spawner?: ProcessSpawner;
 }
 
 /** `crun version 1.8.1` / `runc version 1.1.5+ds1` → the version word. */
@@ -28,5 +32,6 @@ export async function createOciRuntime(options: CreateOciRuntimeOptions): Promis
     stateRoot: path.join(options.scratchDir, 'runtime'),
     workDir: path.join(options.scratchDir, 'runtime-calls'),
     logger: options.logger,
+    spawner: options.spawner ?? createProcessSpawner().spawner,
   });
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { RuntimeName } from '../config.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, RuntimeError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { ProcessSpawner } from '../os/process-spawner.js';
 import { runCommand } from '../util/run-command.js';
 import type { OciRuntime, RuntimeProcess, RuntimeState, RuntimeStdio } from './oci-runtime.js';
 import { OCI_VERSION, type OciResources, type OciSeccomp, type OciSpec } from './oci-spec-types.js';
@@ -23,6 +24,8 @@ export interface CliOciRuntimeOptions {
   /** Where exec process.json, pid and log files live while a runtime call runs. */
   workDir: string;
   logger: Logger;
+  /** Starts `run` and `exec` calls without a TTY; default child_process. */
+  spawner?: ProcessSpawner;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -64,8 +67,10 @@ export class CliOciRuntime implements OciRuntime {
   private readonly logger: Logger;
   private workDirReady = false;
   private readonly seccompCache: SeccompBpfCache | undefined;
+  private readonly spawner: ProcessSpawner | undefined;
 
   constructor(options: CliOciRuntimeOptions) {
+    this.spawner = options.spawner;
     this.name = options.name;
     this.version = options.version;
     this.binary = options.binary ?? options.name;
@@ -113,6 +118,7 @@ export class CliOciRuntime implements OciRuntime {
       tempFiles: [],
       ...this.innerResize(),
       logger: this.logger.child({ containerId: id }),
+      ...(this.spawner ? { spawner: this.spawner } : {}),
     });
   }
 
@@ -149,6 +155,7 @@ export class CliOciRuntime implements OciRuntime {
       tempFiles: [processFile],
       ...this.innerResize(),
       logger: this.logger.child({ containerId: id }),
+      ...(this.spawner ? { spawner: this.spawner } : {}),
     });
   }
 

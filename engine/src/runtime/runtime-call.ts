@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { Logger } from '../logger.js';
+import type { ProcessSpawner } from '../os/process-spawner.js';
 import type { ExitStatus, RuntimeStdio } from './oci-runtime.js';
 import type { PidFileWatch } from './pid-file-watch.js';
 import { exitStatusOf, parseRuntimeLog, runtimeErrors } from './runtime-exit.js';
@@ -27,6 +28,8 @@ export interface SpawnRuntimeOptions {
   /** Resizes the terminal of the container process `pid`; `resize` settles once it has. */
   resizeInner?: (pid: number, size: { rows: number; cols: number }) => Promise<void>;
   logger: Logger;
+  /** How a call with plain pipes is started; default child_process (see `ProcessSpawner`). */
+  spawner?: ProcessSpawner;
 }
 
 export const RUNTIME_ENV = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
