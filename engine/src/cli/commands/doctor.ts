@@ -50,7 +50,7 @@ export async function doctor(ctx: CliContext, flags: { json?: boolean }): Promis
   const config = loadEngineConfig(process.env);
   const checks: CheckLine[] = (await runHostChecks(systemHostOps())).map((c) => ({
     ...c,
-    advisory: c.name === 'cgroup2 controllers' || c.name === 'crun' || c.name === 'runc',
+    advisory: c.advisory || c.name === 'cgroup2 controllers' || c.name === 'crun' || c.name === 'runc',
   }));
   const crun = checks.find((c) => c.name === 'crun');
   const runc = checks.find((c) => c.name === 'runc');
@@ -100,8 +100,11 @@ export async function doctor(ctx: CliContext, flags: { json?: boolean }): Promis
   const dockerConfig = new DockerConfigStore(defaultDockerConfigPath());
   registries.credentials = await dockerConfig.sources();
 
+  const { explainTestEngine } = await import('../test-engine-explanation.js');
+  const testEngine = await explainTestEngine();
+
   if (flags.json) {
-    out(jsonLine({ ok: !failed, checks, runtime, engineRunning: answering, paths, registries }));
+    out(jsonLine({ ok: !failed, checks, runtime, engineRunning: answering, paths, registries, testEngine }));
     return failed ? 1 : 0;
   }
   const mark = (c: CheckLine) => (c.ok ? '[ok]  ' : c.advisory ? '[warn]' : '[FAIL]');
@@ -133,6 +136,16 @@ export async function doctor(ctx: CliContext, flags: { json?: boolean }): Promis
   lines.push(`  credentials (${dockerConfig.configPath}):`);
   if (registries.credentials.length === 0) lines.push('    (none: run skiff login SERVER)');
   for (const c of registries.credentials) lines.push(`    ${c.server.padEnd(30)} in ${c.source}`);
+  if (testEngine) {
+    lines.push(
+      '',
+      'Tests (@skiff/core) would use:',
+      ...testEngine
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
+  }
   lines.push(
     '',
     failed
