@@ -5,7 +5,8 @@ import type { Digest } from '../content/digest.js';
 import { InvalidArgumentError, SkiffError } from '../errors.js';
 import type { LayerFs } from './layer-fs.js';
 import { LayerWriter, type WhiteoutMode } from './layer-writer.js';
-import { HostSpecialFiles, type SpecialFiles } from './special-files.js';
+import { defaultSpecialFiles } from './native-special-files.js';
+import type { SpecialFiles } from './special-files.js';
 
 export interface ApplyLayerOptions {
   /** `overlay` (default) writes an overlayfs lowerdir; `flatten` deletes whited-out paths instead. */
@@ -42,7 +43,7 @@ export async function applyLayer(
   const writer = new LayerWriter(dir, {
     whiteouts: options.whiteouts,
     devices: options.devices,
-    specialFiles: options.specialFiles ?? new HostSpecialFiles(),
+    specialFiles: options.specialFiles ?? defaultSpecialFiles(),
     fs: options.fs,
   });
   const hash = createHash('sha256');

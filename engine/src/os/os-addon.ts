@@ -46,6 +46,12 @@ export interface OsAddon {
   ): { pid: number; pidfd: number; stdin: number; stdout: number; stderr: number };
   /** Calls back once with the exit status (or -1 and the signal number) and reaps the child. */
   watchExit(pidfd: number, callback: (code: number, signal: number) => void): void;
+  /** mknod(2); `mode` includes the file type bits (S_IFCHR, S_IFIFO). Synchronous. */
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  /** Every xattr of `path` itself (not following a symlink), as [name, value] pairs. Synchronous. */
+  lxattrs(path: string): [string, Buffer][];
+  /** lsetxattr(2): one xattr on `path` itself. Synchronous. */
+  lsetxattr(path: string, name: string, value: Buffer): void;
   readonly constants: {
     readonly MS_RDONLY: number;
     readonly MS_NOSUID: number;
@@ -90,6 +96,9 @@ export function loadOsAddon(env: NodeJS.ProcessEnv = process.env): OsAddonLoad {
       typeof loaded.bind !== 'function' ||
       typeof loaded.spawn !== 'function' ||
       typeof loaded.watchExit !== 'function' ||
+      typeof loaded.mknod !== 'function' ||
+      typeof loaded.lxattrs !== 'function' ||
+      typeof loaded.lsetxattr !== 'function' ||
       !loaded.constants
     ) {
       return {

@@ -51,6 +51,12 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "spawn", fn);
   napi_create_function(env, "watchExit", NAPI_AUTO_LENGTH, js_watch_exit, NULL, &fn);
   napi_set_named_property(env, exports, "watchExit", fn);
+  napi_create_function(env, "mknod", NAPI_AUTO_LENGTH, js_mknod, NULL, &fn);
+  napi_set_named_property(env, exports, "mknod", fn);
+  napi_create_function(env, "lxattrs", NAPI_AUTO_LENGTH, js_lxattrs, NULL, &fn);
+  napi_set_named_property(env, exports, "lxattrs", fn);
+  napi_create_function(env, "lsetxattr", NAPI_AUTO_LENGTH, js_lsetxattr, NULL, &fn);
+  napi_set_named_property(env, exports, "lsetxattr", fn);
   napi_value constants;
   napi_create_object(env, &constants);
   set_number(env, constants, "MS_RDONLY", MS_RDONLY);

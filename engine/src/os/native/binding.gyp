@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "skiff_os",
-      "sources": ["addon.c", "mount-calls.c", "spawn.c"],
+      "sources": ["addon.c", "file-calls.c", "mount-calls.c", "spawn.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Werror"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
     }
