@@ -5,8 +5,6 @@ import { InvalidArgumentError } from '../errors.js';
 import { applyConfigChanges } from '../images/config-changes.js';
 import type { ImageConfig, ImageRunConfig } from '../images/image-config.js';
 import type { ImageLayer } from '../images/image-record.js';
-import { applyLayer } from '../layers/apply-layer.js';
-import { diffDirectory } from '../layers/diff-directory.js';
 import type { ContainerContext } from './container-context.js';
 import type { ContainerRecord } from './container-record.js';
 import type { CommitInput } from './container-service.js';
@@ -40,7 +38,7 @@ export function runConfigOf(record: ContainerRecord, parent: ImageRunConfig | un
 /**
  * `POST /commit`: the rootfs upper dir becomes a layer (overlay whiteouts turned into `.wh.`
  * entries), stored as a blob and unpacked into its own snapshot (chain ID = parent chain +
- * diff ID); the new config is the container's configuration with `changes` applied, the parent's
+ * diff ID), both in the layer worker threads; the new config is the container's configuration with `changes` applied, the parent's
  * history plus one entry. A running container is paused while its upper dir is read (`pause`,
  * default true, like Docker).
  */
@@ -60,13 +58,16 @@ export async function commitContainer(
     config = (ctx.deps.applyConfigChanges ?? applyConfigChanges)(config, input.changes);
   }
 
+  const workers = ctx.layerWorkers();
   const pause = (input.pause ?? true) && record.state.status === 'running';
   if (pause) await ctx.deps.runtime.pause(record.id);
   let blob: { digest: ImageLayer['diffId']; size: number };
   try {
     const writer = await content.writer();
     try {
-      await pipeline(diffDirectory(rootfs.upperdir), writer.stream);
+      // In a worker thread: the walk and reads of a large upper dir (a database's files) do not
+      // hold up the engine, and direct system calls beat a thread-pool round trip per file.
+      await pipeline(workers.diff(rootfs.upperdir), writer.stream);
       blob = await writer.commit();
     } catch (err: unknown) {
       await writer.abort();
@@ -79,7 +80,8 @@ export async function commitContainer(
   const diffIds = [...parent.config.rootfs.diff_ids, blob.digest];
   const chainId = chainIds(diffIds)[diffIds.length - 1]!;
   await ctx.deps.snapshotter.ensure(chainId, async (dir) => {
-    await applyLayer(content.read(blob.digest), dir);
+    const unpacked = await workers.unpack(content.read(blob.digest), dir, { expectedDiffId: blob.digest });
+    return { size: unpacked.fileBytes };
   });
   const created = new Date().toISOString();
   const imageConfig: ImageConfig = {

@@ -7,6 +7,7 @@ import type { ContentStore } from '../content/content-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRunConfig } from '../images/image-config.js';
 import type { ImageStore } from '../images/image-store.js';
+import { WorkerLayerUnpacker } from '../layers/worker-layer-unpacker.js';
 import type { Logger } from '../logger.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import type { OciSpec } from '../runtime/oci-spec-types.js';
@@ -57,6 +58,11 @@ export interface ContainerServiceDeps {
   processes?: ProcessPort;
   /** Applies `commit --change` instructions; defaults to `images/config-changes.ts`. */
   applyConfigChanges?: (config: ImageRunConfig, changes: readonly string[]) => ImageRunConfig;
+  /**
+   * Worker threads for commit's layer work (the diff of the upper dir, the snapshot's unpack).
+   * Default: the service makes its own on the first commit and closes it with the service.
+   */
+  layerWorkers?: WorkerLayerUnpacker;
 }
 
 /** What the engine holds in memory about one container besides its record. */
@@ -92,6 +98,7 @@ export class ContainerContext {
   /** `exit:<id>` with a RunResult, `removed:<id>` with the last exit code. */
   readonly waiters = new EventEmitter();
   private readonly background = new Set<Promise<unknown>>();
+  private ownWorkers: WorkerLayerUnpacker | undefined;
   readonly now: () => bigint;
   readonly newId: () => string;
 
@@ -158,6 +165,20 @@ export class ContainerContext {
       .catch((err: unknown) => this.logger.warn({ ...ids, err }, `${what} failed`))
       .finally(() => this.background.delete(tracked));
     this.background.add(tracked);
+  }
+
+  /** The layer worker pool: the one passed in, or one made on first use (see `closeLayerWorkers`). */
+  layerWorkers(): WorkerLayerUnpacker {
+    if (this.deps.layerWorkers) return this.deps.layerWorkers;
+    this.ownWorkers ??= new WorkerLayerUnpacker();
+    return this.ownWorkers;
+  }
+
+  /** Stops the workers this context made itself (a pool passed in belongs to its maker). */
+  async closeLayerWorkers(): Promise<void> {
+    const own = this.ownWorkers;
+    this.ownWorkers = undefined;
+    await own?.close();
   }
 
   async drain(): Promise<void> {

@@ -118,6 +118,7 @@ export class LocalContainerService implements ContainerService {
     );
     for (const live of this.ctx.live.values()) if (live.restartTimer) clearTimeout(live.restartTimer);
     await this.ctx.drain();
+    await this.ctx.closeLayerWorkers();
     await this.ctx.store.flush();
     await this.ctx.cgroups.removeBase();
   }

@@ -1,11 +1,11 @@
 import type { Stats } from 'node:fs';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { type Header, type Pack, pack } from 'tar-stream';
 import { SkiffError } from '../errors.js';
 import { joinRel } from './archive-path.js';
+import { asyncDiffFs, type DiffFs } from './diff-fs.js';
+import { defaultSpecialFiles } from './native-special-files.js';
 import {
   isOverlayXattr,
   OPAQUE_WHITEOUT,
@@ -13,7 +13,7 @@ import {
   PAX_XATTR_PREFIX,
   WHITEOUT_PREFIX,
 } from './overlay-format.js';
-import { HostSpecialFiles, type SpecialFiles } from './special-files.js';
+import type { SpecialFiles } from './special-files.js';
 import { waitDrain } from './wait-drain.js';
 import type { XattrMap } from './xattr-dump.js';
 
@@ -27,6 +27,8 @@ export interface DiffDirectoryOptions {
   /** Entries newer than this get this mtime, for reproducible layers (like SOURCE_DATE_EPOCH). */
   clampMtime?: Date;
   specialFiles?: SpecialFiles;
+  /** File reads: on the thread pool (default) or, in a worker thread, direct system calls. */
+  fs?: DiffFs;
 }
 
 /** Xattrs overlayfs sets on copied-up entries whose meaning a layer tar cannot carry. */
@@ -50,6 +52,7 @@ export function diffDirectory(dir: string, options: DiffDirectoryOptions = {}): 
 
 class DirectoryDiffer {
   private readonly overlay: boolean;
+  private readonly fs: DiffFs;
   private readonly links = new Map<string, string>();
   private xattrs = new Map<string, XattrMap>();
 
@@ -59,10 +62,11 @@ class DirectoryDiffer {
     private readonly options: DiffDirectoryOptions,
   ) {
     this.overlay = options.overlay ?? true;
+    this.fs = options.fs ?? asyncDiffFs;
   }
 
   async run(): Promise<void> {
-    this.xattrs = await (this.options.specialFiles ?? new HostSpecialFiles()).readXattrs(this.root);
+    this.xattrs = await (this.options.specialFiles ?? defaultSpecialFiles()).readXattrs(this.root);
     if (this.overlay) this.checkOverlayFeatures();
     await this.children('');
   }
@@ -80,11 +84,11 @@ class DirectoryDiffer {
   }
 
   private async children(rel: string): Promise<void> {
-    const names = (await readdir(path.join(this.root, rel))).sort();
+    const names = (await this.fs.readdir(path.join(this.root, rel))).sort();
     const entries: { name: string; rel: string; st: Stats }[] = [];
     for (const name of names) {
       const childRel = joinRel(rel, name);
-      entries.push({ name, rel: childRel, st: await lstat(path.join(this.root, childRel)) });
+      entries.push({ name, rel: childRel, st: await this.fs.lstat(path.join(this.root, childRel)) });
     }
     const isWhiteout = (st: Stats) => this.overlay && st.isCharacterDevice() && st.rdev === 0;
     for (const e of entries) {
@@ -109,7 +113,7 @@ class DirectoryDiffer {
       }
       await this.children(rel);
     } else if (st.isSymbolicLink()) {
-      await this.add({ ...base, type: 'symlink', linkname: await readlink(abs) }, rel);
+      await this.add({ ...base, type: 'symlink', linkname: await this.fs.readlink(abs) }, rel);
     } else if (st.isFile()) {
       const key = `${st.dev}:${st.ino}`;
       const first = st.nlink > 1 ? this.links.get(key) : undefined;
@@ -164,13 +168,9 @@ class DirectoryDiffer {
     const sink = this.out.entry({ ...header, pax: this.paxOf(rel) }, (err) => settle(err));
     let read = 0;
     try {
-      for await (const chunk of createReadStream(abs, {
-        start: 0,
-        end: header.size - 1,
-        highWaterMark: 1 << 20,
-      })) {
-        read += (chunk as Buffer).length;
-        if (!sink.write(chunk as Buffer)) await waitDrain(sink);
+      for await (const chunk of this.fs.read(abs, header.size ?? 0)) {
+        read += chunk.length;
+        if (!sink.write(chunk)) await waitDrain(sink);
       }
     } catch (err) {
       sink.destroy(err instanceof Error ? err : new Error(String(err)));

@@ -10,13 +10,24 @@ export interface WorkerUnpackOptions {
   devices?: 'reject' | 'skip';
 }
 
+/** The diff options that cross a thread boundary (`diffDirectory`'s, with the mtime as a number). */
+export interface WorkerDiffOptions {
+  overlay?: boolean;
+  /** Milliseconds since the epoch (`DiffDirectoryOptions.clampMtime`). */
+  clampMtimeMs?: number;
+}
+
 /** Main thread → unpack worker. One job at a time per worker; `job` tells stale messages apart. */
 export type ToWorker =
   | { type: 'start'; job: number; dir: string; options: WorkerUnpackOptions }
+  /** Archive `dir` as a layer tar (`diffDirectory`) and send its bytes back as `tar` messages. */
+  | { type: 'diff'; job: number; dir: string; options: WorkerDiffOptions }
+  /** Tar bytes the main thread has taken in: the worker's window reopens by that much. */
+  | { type: 'taken'; job: number; bytes: number }
   /** Blob bytes; the buffer is transferred, not copied. */
   | { type: 'data'; job: number; chunk: Uint8Array }
   | { type: 'end'; job: number }
-  /** The blob stream failed: stop writing and answer `failed`. */
+  /** The blob stream failed, or the diff's reader went away: stop and answer `failed`. */
   | { type: 'abort'; job: number; error: SerializedError };
 
 /** Unpack worker → main thread. */
@@ -24,6 +35,10 @@ export type FromWorker =
   /** Blob bytes the unpacker has taken in: the sender's window reopens by that much. */
   | { type: 'credit'; job: number; bytes: number }
   | { type: 'done'; job: number; result: UnpackedLayer }
+  /** Tar bytes of a diff; the buffer is transferred, not copied. */
+  | { type: 'tar'; job: number; chunk: Uint8Array }
+  /** The diff's last bytes were sent. */
+  | { type: 'tar-end'; job: number }
   | { type: 'failed'; job: number; error: SerializedError };
 
 /** An error as plain data: errors lose their class and own properties in postMessage. */

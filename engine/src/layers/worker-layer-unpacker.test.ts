@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { sha256 } from '../content/digest.js';
 import { DigestMismatchError, UnsafeArchiveError } from '../errors.js';
 import { runCommand } from '../util/run-command.js';
+import { diffDirectory } from './diff-directory.js';
 import { buildTar, noise } from './testing/tar-fixture.js';
 import { runNodeScript, transpileForChild } from './testing/transpile-for-child.js';
 import { WorkerLayerUnpacker } from './worker-layer-unpacker.js';
@@ -60,6 +61,12 @@ function stream(blob: Buffer, size = 65536): Readable {
   const pieces: Buffer[] = [];
   for (let i = 0; i < blob.length; i += size) pieces.push(blob.subarray(i, i + size));
   return Readable.from(pieces);
+}
+
+async function collect(readable: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of readable) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
 }
 
 function zstd(data: Buffer): Buffer {
@@ -169,6 +176,49 @@ describe('WorkerLayerUnpacker', () => {
     await u.close();
     await expect(pending).rejects.toThrow(/worker/);
     await expect(u.unpack(Readable.from([]), await target('y'))).rejects.toThrow(/closed/);
+  });
+
+  it('diffs a directory in a worker thread into the same tar as diffDirectory, large files and whiteouts included', async () => {
+    const u = unpacker();
+    const upper = await target('upper');
+    await mkdir(path.join(upper, 'etc/deep'), { recursive: true });
+    await writeFile(path.join(upper, 'etc/deep/conf'), 'x=1\n', { mode: 0o640 });
+    await writeFile(path.join(upper, 'big'), noise(10 << 20, 7));
+    await symlink('big', path.join(upper, 'alias'));
+    await runCommand('mknod', ['-m', '000', path.join(upper, 'etc/gone'), 'c', '0', '0']);
+    await runCommand('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', path.join(upper, 'etc/deep')]);
+    const viaWorker = await collect(u.diff(upper));
+    const inline = await collect(diffDirectory(upper));
+    expect(sha256(viaWorker)).toBe(sha256(inline));
+    // And it is a layer: unpacked (in a worker too) it gives the tree back.
+    const dir = await target('unpacked');
+    const result = await u.unpack(stream(viaWorker), dir, { expectedDiffId: sha256(inline) });
+    expect(result.fileBytes).toBe((10 << 20) + 4);
+    expect((await readFile(path.join(dir, 'big'))).equals(noise(10 << 20, 7))).toBe(true);
+    expect((await stat(path.join(dir, 'etc/gone'))).isCharacterDevice()).toBe(true);
+    const opaque = await runCommand('getfattr', [
+      '-n',
+      'trusted.overlay.opaque',
+      '--only-values',
+      path.join(dir, 'etc/deep'),
+    ]);
+    expect(opaque.stdout).toBe('y');
+  });
+
+  it('stops the walk when the diff reader goes away, and frees its worker for the next job', async () => {
+    const u = unpacker({ maxWorkers: 1 });
+    const upper = await target('many');
+    for (let i = 0; i < 40; i++) await writeFile(path.join(upper, `f${i}`), noise(1 << 20, i));
+    const reader = u.diff(upper);
+    await new Promise<void>((resolve) => reader.once('data', () => resolve()));
+    reader.destroy();
+    // The one worker takes the next job once the aborted walk answered.
+    const tar = await buildTar([{ name: 'a', data: 'a' }]);
+    expect((await u.unpack(stream(tar), await target('next'))).diffId).toBe(sha256(tar));
+  });
+
+  it('fails the diff stream with the error of the walk (a directory that is not there)', async () => {
+    await expect(collect(unpacker().diff(path.join(base, 'missing')))).rejects.toThrow(/ENOENT|missing/);
   });
 
   it('lets the process exit while workers idle, without close()', async () => {

@@ -1,12 +1,15 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { diffDirectory } from './diff-directory.js';
 import { type UnpackedLayer, unpackLayer } from './unpack-layer.js';
 import {
   deserializeError,
   type FromWorker,
   serializeError,
   type ToWorker,
+  type WorkerDiffOptions,
   type WorkerUnpackOptions,
 } from './unpack-protocol.js';
 
@@ -55,7 +58,11 @@ export class WorkerLayerUnpacker {
 
   constructor(options: WorkerLayerUnpackerOptions = {}) {
     this.workerUrl = options.workerUrl ?? new URL('./unpack-worker.js', import.meta.url);
-    this.maxWorkers = options.maxWorkers ?? Math.max(2, availableParallelism());
+    // Run from TypeScript sources (vitest), the compiled worker entry is not there: everything
+    // then runs inline on the calling thread, as it does when all workers are busy.
+    const built =
+      !(this.workerUrl instanceof URL) || this.workerUrl.protocol !== 'file:' || existsSync(this.workerUrl);
+    this.maxWorkers = built ? (options.maxWorkers ?? Math.max(2, availableParallelism())) : 0;
     this.idleMs = options.idleMs ?? 10_000;
   }
 
@@ -70,6 +77,28 @@ export class WorkerLayerUnpacker {
     if (!slot) return unpackLayer(blob, dir, options);
     return this.run(slot, blob, dir, options);
   };
+
+  /**
+   * `diffDirectory` in a worker thread: the walk, the reads and the tar packing run there with
+   * direct system calls, and the tar comes back as this stream (within the same window as unpack
+   * jobs, so a slow reader holds the walk back). Same bytes as `diffDirectory(dir, options)` with
+   * the default special files; inline on this thread when every worker is busy. Destroying the
+   * stream stops the walk. Nothing in `dir` is written.
+   */
+  diff(dir: string, options: { overlay?: boolean; clampMtime?: Date } = {}): Readable {
+    const inline = () =>
+      diffDirectory(dir, {
+        ...(options.overlay !== undefined ? { overlay: options.overlay } : {}),
+        ...(options.clampMtime ? { clampMtime: options.clampMtime } : {}),
+      });
+    if (this.closed) return inline();
+    const slot = this.acquire();
+    if (!slot) return inline();
+    return this.runDiff(slot, dir, {
+      ...(options.overlay !== undefined ? { overlay: options.overlay } : {}),
+      ...(options.clampMtime ? { clampMtimeMs: options.clampMtime.getTime() } : {}),
+    });
+  }
 
   /**
    * Starts workers for `layers` layers about to be unpacked (up to the limit), so their start-up
@@ -139,6 +168,54 @@ export class WorkerLayerUnpacker {
     await slot.worker.terminate();
   }
 
+  private runDiff(slot: Slot, dir: string, options: WorkerDiffOptions): Readable {
+    const id = this.nextJob++;
+    const post = (message: ToWorker) => slot.worker.postMessage(message);
+    /** Bytes pushed into the stream while it was full: credited once the reader asks for more. */
+    let owed = 0;
+    let ended = false;
+    const out = new Readable({
+      highWaterMark: 1 << 20,
+      read: () => {
+        if (owed === 0 || ended) return;
+        post({ type: 'taken', job: id, bytes: owed });
+        owed = 0;
+      },
+      destroy: (err, cb) => {
+        // The reader went away early: stop the walk; the slot is freed once the worker answers.
+        if (!ended)
+          post({ type: 'abort', job: id, error: serializeError(err ?? new Error('diff stream closed')) });
+        cb(err);
+      },
+    });
+    const finish = (err?: Error) => {
+      if (ended) return;
+      ended = true;
+      this.release(slot);
+      if (err) out.destroy(err);
+      else out.push(null);
+    };
+    slot.busy = {
+      id,
+      onMessage: (message) => {
+        if (message.job !== id) return;
+        if (message.type === 'tar') {
+          const chunk = Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength);
+          if (out.destroyed) return;
+          if (out.push(chunk)) post({ type: 'taken', job: id, bytes: chunk.length });
+          else owed += chunk.length;
+        } else if (message.type === 'tar-end') {
+          finish();
+        } else if (message.type === 'failed') {
+          finish(deserializeError(message.error));
+        }
+      },
+      onDeath: (err) => finish(err),
+    };
+    post({ type: 'diff', job: id, dir, options });
+    return out;
+  }
+
   private run(slot: Slot, blob: Readable, dir: string, options: WorkerUnpackOptions): Promise<UnpackedLayer> {
     const id = this.nextJob++;
     const post = (message: ToWorker, transfer?: ArrayBuffer[]) => slot.worker.postMessage(message, transfer);
@@ -197,7 +274,7 @@ export class WorkerLayerUnpacker {
             if (inflight < WINDOW / 2 && blob.isPaused() && !settled) blob.resume();
           } else if (message.type === 'done') {
             finish(sourceError, message.result);
-          } else {
+          } else if (message.type === 'failed') {
             finish(sourceError ?? deserializeError(message.error));
           }
         },
