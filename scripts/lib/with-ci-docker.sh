@@ -7,7 +7,8 @@
 # pid file and socket; it writes no iptables rules, makes no default bridge and forwards nothing
 # (suites make their own networks and remove them). The fixture images are loaded from Skiff's
 # `save` when the daemon lacks them. dockerd is stopped by its pid when the command ends, failed
-# or not, and what it could leave behind (its containerd, mounts, bridges) is checked and removed.
+# or not, after removing every container and user network it still has; what it could leave
+# behind (its containerd, mounts) is checked and removed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -64,10 +65,12 @@ clean_up_after_dockerd() {
 stop_dockerd() {
   local status=$?
   if [ -n "${DOCKERD_PID:-}" ]; then
-    # Networks a failed suite could not remove would come back as bridges at the next start.
-    for net in $(docker network ls -q --filter label=dev.skiff.core-test.pid 2>/dev/null || true); do
-      docker network rm "$net" >/dev/null 2>&1 || true
-    done
+    # The daemon is private: whatever the suites left goes now — containers their sessions' reapers
+    # had no time to remove (they sweep after a grace period) and networks — or they would come
+    # back at the next start as stale sandboxes and bridges.
+    ids=$(docker ps -aq 2>/dev/null || true)
+    [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+    docker network prune -f >/dev/null 2>&1 || true
     stop_pid "$DOCKERD_PID" 30
     log "dockerd (pid $DOCKERD_PID) stopped"
   fi
