@@ -24,7 +24,10 @@ declare -A PACKAGES=(
   [mount]=mount
   # --init (Docker's docker-init): the static tini, bind-mounted into containers whatever their libc.
   [tini-static]=tini
-  # The test suites: a static server for the shell-less image, TLS certificates, a pseudo-terminal.
+  # The engine's native addon (node-gyp: a C compiler, make, python3); the test suites: a static
+  # server for the shell-less image, TLS certificates, a pseudo-terminal.
+  [make]=make
+  [python3]=python3
   [g++]=g++
   [openssl]=openssl
   [script]=bsdutils
