@@ -17,6 +17,8 @@ import { EventBus } from '../events/event-bus.js';
 import { applyConfigChanges } from '../images/config-changes.js';
 import type { Logger } from '../logger.js';
 import { NetworkService } from '../networks/network-service.js';
+import { createProcessSpawner } from '../os/create-process-spawner.js';
+import { spawnerCommandLauncher } from '../os/spawner-command-launcher.js';
 import { SystemMounter } from '../os/system-mounter.js';
 import { prepareCgroupsForCrun } from '../runtime/cgroup-layout.js';
 import { createOciRuntime } from '../runtime/create-oci-runtime.js';
@@ -107,11 +109,20 @@ export async function startEngine(
 
     const mounter = new SystemMounter();
     const rootfs = new OverlayRootfsManager({ scratchDir: config.scratchDir, snapshotter, mounter, logger });
+    // `ip`/`iptables` through the native spawner: forking the whole engine per call blocks it for ms.
+    const processes = createProcessSpawner();
+    if (processes.fallbackReason) {
+      log.warn(
+        { reason: processes.fallbackReason },
+        'native addon unavailable: the engine spawns host tools the slow way',
+      );
+    }
     const network = new LinuxNetworkManager({
       stateDir: path.join(config.stateDir, 'net'),
       logger,
       outboundNat: config.outboundNat,
       publishOnBridgeGateway: config.publishOnBridgeGateway,
+      launchCommand: spawnerCommandLauncher(processes.spawner),
     });
     await network.init();
     // A per-run engine (ephemeral, or exiting when idle) leaves no bridge holding a subnet.
