@@ -55,10 +55,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
     chmod 755 /usr/sbin/policy-rc.d
     policy=/usr/sbin/policy-rc.d
   fi
-  apt-get update -qq || die "apt-get update failed: check the Debian mirror in /etc/apt/sources.list"
   installed=0
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null && installed=1
+  if apt-get update -qq; then
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null && installed=1
+  else
+    installed=-1
+  fi
   [ -z "$policy" ] || rm -f "$policy"
+  [ "$installed" != -1 ] || die "apt-get update failed: check the Debian mirror in /etc/apt/sources.list"
   [ "$installed" = 1 ] || die "apt-get install ${missing[*]} failed"
 fi
 
