@@ -28,7 +28,9 @@ export function tcpProbe(
     socket.setTimeout(timeoutMs, () => finish({ ok: false, error: `no answer within ${timeoutMs} ms` }));
     socket.once('connect', () => {
       socket.setTimeout(0);
-      timer = setTimeout(() => finish({ ok: true }), settleMs);
+      // Decide in the check phase after the timer: if the test process was busy past settleMs,
+      // the proxy's close may already sit unread in the poll phase, and it must win.
+      timer = setTimeout(() => setImmediate(() => finish({ ok: true })), settleMs);
     });
     socket.once('data', () => finish({ ok: true }));
     socket.once('end', () =>
