@@ -279,6 +279,11 @@ describe('--init (Init: true)', () => {
       init: true,
     });
     await fx.service.start(id);
+    // tini ignores signals until it has forked the command (as PID 1, like under Docker): stop
+    // once sleep runs, so the test is about forwarding and not about that start-up window.
+    while (!(await fx.service.top(id)).processes.some((p) => p.join(' ').includes('sleep 600'))) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     await fx.service.stop(id, { timeoutSeconds: 30 });
     // 143: SIGTERM reached sleep through tini; without it, SIGKILL after the timeout (137).
     expect((await fx.service.inspect(id)).state.exitCode).toBe(143);
