@@ -7,17 +7,14 @@
 //      Docker adds ~70 ms), and the same for a whole create + start + wait + remove.
 // Uses the built packages (`npx tsc -b` first). Needs root.
 //   node bench/engine-net.mjs [iterations=40]
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPrivateSkiffd, stats } from './lib/private-skiffd.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const skiff = here('../engine/bin/skiff.js');
-const skiffd = here('../engine/bin/skiffd.js');
 if (!existsSync(here('../engine/dist/api/routes/network-routes.js'))) {
   console.error('engine/dist is missing or old: run `npx tsc -b` first');
   process.exit(1);
@@ -25,11 +22,6 @@ if (!existsSync(here('../engine/dist/api/routes/network-routes.js'))) {
 const iterations = Number(process.argv[2] ?? 40);
 const warmup = 5;
 
-const stats = (samples) => {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-  return { median: at(0.5), p95: at(0.95) };
-};
 const fmt = (label, samples, goal) => {
   const { median, p95 } = stats(samples);
   const goalText = goal === undefined ? '' : `, goal: median <= ${goal} ms`;
@@ -38,78 +30,7 @@ const fmt = (label, samples, goal) => {
   );
 };
 
-const base = await mkdtemp('/dev/shm/skiff-bench-net-');
-const socketPath = path.join(base, 'skiff.sock');
-const env = {
-  ...process.env,
-  SKIFF_ROOT: path.join(base, 'root'),
-  SKIFF_SCRATCH: path.join(base, 'scratch'),
-  SKIFF_HOST: `unix://${socketPath}`,
-  SKIFF_ENGINE_NAME: `bench-net-${process.pid}`,
-  SKIFF_LOG_LEVEL: 'warn',
-  SKIFF_EPHEMERAL: '1',
-};
-const waitForSocket = async () => {
-  for (let i = 0; i < 600; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = connect(socketPath);
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('skiffd did not start');
-};
-
-const daemon = spawn(process.execPath, [skiffd, '--detached'], {
-  env,
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-const agent = new Agent({ keepAlive: true });
-const api = (method, p, body) =>
-  new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(
-      {
-        socketPath,
-        agent,
-        method,
-        path: `/v1.45${p}`,
-        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {},
-      },
-      (res) => {
-        const parts = [];
-        res.on('data', (c) => parts.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(parts).toString();
-          if (res.statusCode >= 300) reject(new Error(`${method} ${p}: ${res.statusCode} ${text}`));
-          else resolve(text ? JSON.parse(text) : undefined);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-const waitExit = (id) =>
-  new Promise((resolveHeaders, reject) => {
-    const req = request(
-      { socketPath, agent, method: 'POST', path: `/v1.45/containers/${id}/wait?condition=next-exit` },
-      (res) => {
-        const parts = [];
-        const done = new Promise((resolve) => {
-          res.on('data', (c) => parts.push(c));
-          res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString())));
-        });
-        resolveHeaders({ done });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+const { base, env, api, waitExit, stop } = await startPrivateSkiffd('net');
 
 /**
  * The engine deletes bridges and veths in the background, after answering (40+ ms of kernel time
@@ -182,7 +103,6 @@ const runOnce = async (mode) => {
 };
 
 try {
-  await waitForSocket();
   const tar = path.join(base, 'busybox.tar');
   execFileSync('bash', [here('../fixtures/busybox/make-rootfs.sh'), tar]);
   execFileSync(process.execPath, [skiff, 'import', tar, 'bench-busybox'], {
@@ -245,8 +165,5 @@ try {
   fmt('bridge - none, whole run (paired)', diff(runs.bridge, runs.none));
 } finally {
   for (const ns of calibrationNetns) execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
-  agent.destroy();
-  daemon.kill('SIGTERM');
-  await new Promise((r) => daemon.once('exit', r));
-  await rm(base, { recursive: true, force: true });
+  await stop();
 }

@@ -11,17 +11,14 @@
 // runs the same engine without it, for comparison.
 // Uses the built packages (`npx tsc -b` first). Needs root.
 //   node bench/engine.mjs [iterations=30] [concurrent=20] [network=none] [commits=3]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPrivateSkiffd, stats } from './lib/private-skiffd.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const skiff = here('../engine/bin/skiff.js');
-const skiffd = here('../engine/bin/skiffd.js');
 if (!existsSync(here('../engine/dist/cli/main.js'))) {
   console.error('engine/dist is missing: run `npx tsc -b` first');
   process.exit(1);
@@ -33,11 +30,6 @@ const commits = Number(process.argv[5] ?? 3);
 const addonBuilt = existsSync(here('../engine/src/os/native/build/Release/skiff_os.node'));
 const warmup = 3;
 
-const stats = (samples) => {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-  return { median: at(0.5), p95: at(0.95) };
-};
 const fmtNoGoal = (label, samples) => {
   const { median, p95 } = stats(samples);
   console.log(
@@ -51,80 +43,7 @@ const fmt = (label, samples, goal) => {
   );
 };
 
-const base = await mkdtemp('/dev/shm/skiff-bench-engine-');
-const socketPath = path.join(base, 'skiff.sock');
-const env = {
-  ...process.env,
-  SKIFF_ROOT: path.join(base, 'root'),
-  SKIFF_SCRATCH: path.join(base, 'scratch'),
-  SKIFF_HOST: `unix://${socketPath}`,
-  SKIFF_ENGINE_NAME: `bench-${process.pid}`,
-  SKIFF_LOG_LEVEL: 'warn',
-  SKIFF_EPHEMERAL: '1',
-};
-const waitForSocket = async () => {
-  for (let i = 0; i < 600; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = connect(socketPath);
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('skiffd did not start');
-};
-
-const daemon = spawn(process.execPath, [skiffd, '--detached'], {
-  env,
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-const agent = new Agent({ keepAlive: true });
-const api = (method, p, body) =>
-  new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(
-      {
-        socketPath,
-        agent,
-        method,
-        path: `/v1.45${p}`,
-        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {},
-      },
-      (res) => {
-        const parts = [];
-        res.on('data', (c) => parts.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(parts).toString();
-          if (res.statusCode >= 300) reject(new Error(`${method} ${p}: ${res.statusCode} ${text}`));
-          else resolve(text ? JSON.parse(text) : undefined);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-/** The wait request resolves its first promise when the headers arrive (waiter registered), the second at exit. */
-const waitExit = (id) =>
-  new Promise((resolveHeaders, reject) => {
-    const req = request(
-      { socketPath, agent, method: 'POST', path: `/v1.45/containers/${id}/wait?condition=next-exit` },
-      (res) => {
-        const parts = [];
-        const done = new Promise((resolve) => {
-          res.on('data', (c) => parts.push(c));
-          res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString())));
-        });
-        // Wrapped: resolving with a promise would adopt it and wait for the exit.
-        resolveHeaders({ done });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+const { base, env, api, getText, waitExit, stop } = await startPrivateSkiffd('engine');
 /** Fills a container's upper dir, then prints `ready` and stays up (committed while running, paused). */
 const FILL_SCRIPTS = {
   data: [
@@ -142,16 +61,7 @@ const FILL_SCRIPTS = {
     'exec sleep 600',
   ].join('; '),
 };
-const logsOf = (id) =>
-  new Promise((resolve, reject) => {
-    const req = request({ socketPath, agent, path: `/v1.45/containers/${id}/logs?stdout=1` }, (res) => {
-      const parts = [];
-      res.on('data', (c) => parts.push(c));
-      res.on('end', () => resolve(Buffer.concat(parts).toString()));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+const logsOf = (id) => getText(`/containers/${id}/logs?stdout=1`);
 /** Times one POST /commit of a fresh container filled by `script`; the container is removed after. */
 const commitOnce = async (script) => {
   const { Id } = await api('POST', '/containers/create', {
@@ -185,7 +95,6 @@ const runOnce = async () => {
 };
 
 try {
-  await waitForSocket();
   const tar = path.join(base, 'busybox.tar');
   execFileSync('bash', [here('../fixtures/busybox/make-rootfs.sh'), tar]);
   execFileSync(process.execPath, [skiff, 'import', tar, 'bench-busybox'], {
@@ -236,8 +145,5 @@ try {
     fmtNoGoal('API: commit, 10k files of 200 bytes (first commit)', commitTimes.small);
   }
 } finally {
-  agent.destroy();
-  daemon.kill('SIGTERM');
-  await new Promise((r) => daemon.once('exit', r));
-  await rm(base, { recursive: true, force: true });
+  await stop();
 }
