@@ -8,11 +8,12 @@
 // plus the testcontainers@11 npm package on Docker (Ryuk off, host override localhost).
 //
 // Usage: node bench/core.mjs [--runs N]   (needs `npx tsc -b` first: it runs the built packages)
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPrivateSkiffd } from './lib/private-skiffd.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -75,35 +76,8 @@ async function ensureBusybox(host) {
 async function startSkiffd() {
   if (process.env.SKIFF_BENCH_SKIFF_HOST)
     return { host: process.env.SKIFF_BENCH_SKIFF_HOST, stop: async () => {} };
-  const { resolveSkiffd } = await import(coreDist('engine/on-demand-engine.js'));
-  const bin = resolveSkiffd();
-  if ('missing' in bin) throw new Error(bin.missing);
-  const dir = mkdtempSync(path.join('/dev/shm', 'skiff-bench-'));
-  const socket = path.join(dir, 'skiff.sock');
-  const child = spawn(process.execPath, [bin.path], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      SKIFF_HOST: `unix://${socket}`,
-      SKIFF_ROOT: process.env.SKIFF_BENCH_SKIFF_ROOT ?? path.join(dir, 'root'),
-      SKIFF_SCRATCH: path.join(dir, 'scratch'),
-      SKIFF_ENGINE_NAME: `bench-${process.pid}`,
-      SKIFF_LOG_LEVEL: 'warn',
-    },
-  });
-  for (let i = 0; i < 200 && !(await ping(socket)); i++) {
-    if (child.exitCode !== null) throw new Error(`skiffd exited with ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!(await ping(socket))) throw new Error('skiffd did not answer');
-  return {
-    host: `unix://${socket}`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const skiffd = await startPrivateSkiffd('core', { root: process.env.SKIFF_BENCH_SKIFF_ROOT });
+  return { host: skiffd.env.SKIFF_HOST, stop: skiffd.stop };
 }
 
 async function benchSkiffCore(label, runtimeOptions, makeNetwork) {

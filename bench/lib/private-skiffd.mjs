@@ -32,18 +32,20 @@ async function socketAnswers(socketPath) {
 /**
  * Starts skiffd on a private socket and waits until it answers. `name` goes into the temp dir and
  * the engine name. The returned `stop()` ends the daemon by its pid and removes the temp dir.
+ * `root` keeps the engine's state in a lasting dir instead (warm caches between bench runs); the
+ * engine is ephemeral only with the temp root, so its default bridge goes with it.
  */
-export async function startPrivateSkiffd(name) {
+export async function startPrivateSkiffd(name, { root } = {}) {
   const base = await mkdtemp(`/dev/shm/skiff-bench-${name}-`);
   const socketPath = path.join(base, 'skiff.sock');
   const env = {
     ...process.env,
-    SKIFF_ROOT: path.join(base, 'root'),
+    SKIFF_ROOT: root ?? path.join(base, 'root'),
     SKIFF_SCRATCH: path.join(base, 'scratch'),
     SKIFF_HOST: `unix://${socketPath}`,
     SKIFF_ENGINE_NAME: `bench-${name}-${process.pid}`,
     SKIFF_LOG_LEVEL: 'warn',
-    SKIFF_EPHEMERAL: '1',
+    ...(root === undefined ? { SKIFF_EPHEMERAL: '1' } : {}),
   };
   const daemon = spawn(process.execPath, [skiffd, '--detached'], {
     env,
