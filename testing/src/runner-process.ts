@@ -1,6 +1,6 @@
 /** A test runner (vitest or jest) in a child process of its own group, with its output and reports. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -27,6 +27,10 @@ export function startRunner(
 ): RunnerProcess {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'skiff-runner-report-'));
   const reportFile = path.join(dir, 'report.jsonl');
+  // The runner's own temp files (vitest keeps a dir per run there and leaves it when killed) go
+  // with the report dir; the cross-process locks of @skiff/core stay where every process finds them.
+  const tmp = path.join(dir, 'tmp');
+  mkdirSync(tmp);
   const [file, ...args] = command;
   const proc = spawn(file ?? process.execPath, args, {
     cwd: options.cwd,
@@ -36,7 +40,9 @@ export function startRunner(
       ...process.env,
       FORCE_COLOR: '0',
       NO_COLOR: '1',
+      SKIFF_LOCK_DIR: path.join(os.tmpdir(), 'skiff-core-locks'),
       ...options.env,
+      TMPDIR: tmp,
       SKIFF_FIXTURE_REPORT: reportFile,
     },
   });
