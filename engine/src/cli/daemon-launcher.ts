@@ -1,27 +1,14 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { socketAnswers } from '../api/unix-socket.js';
 import { acquireFileLock } from '../util/file-lock.js';
 
 /** Where the daemon's own files live, derived from the same config the daemon reads. */
 export interface LaunchPaths {
   socketPath: string;
   stateDir: string;
-}
-
-export function socketAnswers(socketPath: string, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(socketPath);
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
 }
 
 /** `engine/bin/skiffd.js`, found from this file in `dist/cli/` (or `src/cli/` under vitest). */
@@ -53,7 +40,7 @@ export async function startDaemon(
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const lock = await acquireFileLock(`${paths.socketPath}.start.lock`, { timeoutMs });
   try {
-    if (await socketAnswers(paths.socketPath)) return undefined;
+    if (await socketAnswers(paths.socketPath, 500)) return undefined;
     const outFile = path.join(paths.stateDir, 'skiffd.out');
     const out = openSync(outFile, 'a', 0o600);
     const child = spawn(process.execPath, [daemonEntry(), '--detached', ...(options.extraArgs ?? [])], {
@@ -73,7 +60,7 @@ export async function startDaemon(
     child.unref();
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (await socketAnswers(paths.socketPath)) return pid;
+      if (await socketAnswers(paths.socketPath, 500)) return pid;
       if (exited) {
         throw new Error(
           `skiffd ${exited} before serving ${paths.socketPath}:\n${tail(outFile)}\n(see ${outFile})`,

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
+import { socketAnswers } from '../../api/unix-socket.js';
 import { loadEngineConfig } from '../../config.js';
 import type { CliContext } from '../cli-context.js';
-import { socketAnswers } from '../daemon-launcher.js';
 import { jsonLine, out } from '../output.js';
 
 interface CheckLine {
@@ -63,7 +63,7 @@ export async function doctor(ctx: CliContext, flags: { json?: boolean }): Promis
     });
   }
 
-  const answering = await socketAnswers(ctx.socketPath);
+  const answering = await socketAnswers(ctx.socketPath, 500);
   let runtime: string;
   const registries: RegistrySummary = {
     from: 'environment',

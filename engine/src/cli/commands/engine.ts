@@ -1,5 +1,6 @@
+import { socketAnswers } from '../../api/unix-socket.js';
 import type { CliContext } from '../cli-context.js';
-import { socketAnswers, startDaemon } from '../daemon-launcher.js';
+import { startDaemon } from '../daemon-launcher.js';
 import { jsonLine, out } from '../output.js';
 import { parseIntFlag } from '../units.js';
 
@@ -11,7 +12,7 @@ interface EngineInfo {
 }
 
 async function engineInfo(ctx: CliContext): Promise<EngineInfo | undefined> {
-  if (!(await socketAnswers(ctx.socketPath))) return undefined;
+  if (!(await socketAnswers(ctx.socketPath, 500))) return undefined;
   const info = await ctx.client.json<{
     Labels: string[];
     ServerVersion: string;
