@@ -79,3 +79,13 @@ export function parseIntFlag(text: string, flag: string): number {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** `k=v` entries (repeatable `--label`, `--opt`); a bare key gets the empty value, as in docker. */
+export function keyValues(entries: string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const e of entries) {
+    const eq = e.indexOf('=');
+    map[eq < 0 ? e : e.slice(0, eq)] = eq < 0 ? '' : e.slice(eq + 1);
+  }
+  return map;
+}

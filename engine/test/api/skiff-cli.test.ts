@@ -229,4 +229,70 @@ describe('the skiff CLI as a process against a real skiffd', () => {
     const status = await h.skiff(['engine', 'status', '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid: h.daemon?.pid });
   });
+
+  it('creates, lists, inspects, mounts, removes and prunes volumes', async () => {
+    const name = `data-${h.engineName}`;
+    const created = await h.skiff(['volume', 'create', '--label', 'team=skiff', name]);
+    expect(created).toMatchObject({ code: 0, stdout: `${name}\n`, stderr: '' });
+    const anonymous = (await h.skiff(['volume', 'create'])).stdout.trim();
+    expect(anonymous).toMatch(/^[0-9a-f]{64}$/);
+
+    const table = await h.skiff(['volume', 'ls']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^DRIVER\s+VOLUME NAME$/);
+    expect(table.stdout).toMatch(new RegExp(`local\\s+${name}\\n`));
+    const byLabel = await h.skiff(['volume', 'ls', '-q', '--filter', 'label=team=skiff']);
+    expect(byLabel.stdout).toBe(`${name}\n`);
+    const json = (await h.skiff(['volume', 'ls', '--format', 'json', '-f', `name=${name}`])).stdout;
+    expect(JSON.parse(json)).toMatchObject({ Name: name, Driver: 'local', Labels: 'team=skiff' });
+
+    const inspect = JSON.parse((await h.skiff(['volume', 'inspect', name])).stdout) as Array<{
+      Name: string;
+      Mountpoint: string;
+      Labels: Record<string, string>;
+    }>;
+    expect(inspect).toHaveLength(1);
+    expect(inspect[0]).toMatchObject({ Name: name, Labels: { team: 'skiff' } });
+    const mountpoint = await h.skiff(['volume', 'inspect', '-f', '{{.Mountpoint}}', name]);
+    expect(mountpoint.stdout).toBe(`${inspect[0]?.Mountpoint}\n`);
+    const missing = await h.skiff(['volume', 'inspect', 'no-such-volume']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Error: No such volume: no-such-volume');
+
+    // Data written through one container is seen by the next; a volume in use is not removed.
+    const write = await h.skiff([
+      'run',
+      '--rm',
+      '-v',
+      `${name}:/data`,
+      'busybox',
+      'sh',
+      '-c',
+      'echo kept > /data/f',
+    ]);
+    expect(write.code).toBe(0);
+    const read = await h.skiff(['run', '--rm', '-v', `${name}:/data`, 'busybox', 'cat', '/data/f']);
+    expect(read.stdout).toBe('kept\n');
+    const holder = (
+      await h.skiff(['run', '-d', '-v', `${name}:/data`, 'busybox', 'sleep', '600'])
+    ).stdout.trim();
+    const inUse = await h.skiff(['volume', 'rm', name]);
+    expect(inUse.code).toBe(1);
+    expect(inUse.stderr).toMatch(/Error response from daemon: .*in use/);
+    await h.skiff(['rm', '-f', holder]);
+
+    // prune takes the anonymous volume only, unless --all; declining the prompt removes nothing.
+    const declined = await h.skiff(['volume', 'prune'], { input: 'n\n' });
+    expect(declined.stdout).toContain('Are you sure you want to continue? [y/N]');
+    expect((await h.skiff(['volume', 'ls', '-q'])).stdout).toContain(anonymous);
+    const pruned = await h.skiff(['volume', 'prune', '-f']);
+    expect(pruned.stdout).toContain(`Deleted Volumes:\n${anonymous}\n`);
+    expect(pruned.stdout).toMatch(/Total reclaimed space: /);
+    expect((await h.skiff(['volume', 'ls', '-q'])).stdout).toBe(`${name}\n`);
+
+    const removed = await h.skiff(['volume', 'rm', name, 'no-such-volume']);
+    expect(removed.stdout).toBe(`${name}\n`);
+    expect(removed.stderr).toMatch(/no-such-volume/);
+    expect(removed.code).toBe(1);
+    expect((await h.skiff(['volume', 'ls', '-q'])).stdout).toBe('');
+  });
 });

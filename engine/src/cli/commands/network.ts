@@ -1,12 +1,12 @@
-import { createInterface } from 'node:readline';
 import type { NetworkWire } from '../../api/wire/network-mapper.js';
 import type { CliContext } from '../cli-context.js';
 import { EngineApiError } from '../engine-client.js';
 import { filtersJson } from '../filter-flags.js';
 import { renderTemplate } from '../format-template.js';
 import { err, jsonArray, jsonLine, out } from '../output.js';
+import { confirm } from '../prompt.js';
 import { formatTable, shortId } from '../table.js';
-import { UsageError } from '../units.js';
+import { keyValues, UsageError } from '../units.js';
 
 export interface NetworkCreateFlags {
   driver?: string;
@@ -23,16 +23,6 @@ export interface NetworkListFlags {
   format?: string;
   json?: boolean;
   trunc: boolean;
-}
-
-/** `k=v` entries (repeatable `--label`, `--opt`); a bare key gets the empty value, as in docker. */
-function keyValues(entries: string[]): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const e of entries) {
-    const eq = e.indexOf('=');
-    map[eq < 0 ? e : e.slice(0, eq)] = eq < 0 ? '' : e.slice(eq + 1);
-  }
-  return map;
 }
 
 const path = (name: string, suffix = '') => `/networks/${encodeURIComponent(name)}${suffix}`;
@@ -180,18 +170,6 @@ export async function networkDisconnect(
     body: { Container: container, Force: flags.force ?? false },
   });
   return 0;
-}
-
-/** docker's confirmation: a line from stdin starting with y; end of input means no. */
-async function confirm(question: string): Promise<boolean> {
-  out(`${question} [y/N] `);
-  const rl = createInterface({ input: process.stdin });
-  const answer = await new Promise<string>((resolve) => {
-    rl.once('line', resolve);
-    rl.once('close', () => resolve(''));
-  });
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
 }
 
 /** `skiff network prune`: removes every custom network no running container uses. */

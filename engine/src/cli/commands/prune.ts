@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { createInterface } from 'node:readline/promises';
 import { ApiEnvironmentEngine } from '../../compose/api-environment-engine.js';
 import { findPrunable, removePrunable } from '../../compose/environment-prune.js';
 import type { CliContext } from '../cli-context.js';
 import { err, out } from '../output.js';
+import { confirm } from '../prompt.js';
 
 export interface PruneFlags {
   sessions?: boolean;
@@ -17,19 +17,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (e: unknown) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await Promise.race([
-      rl.question(question),
-      new Promise<string>((r) => rl.once('close', () => r(''))),
-    ]);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
   }
 }
 
@@ -53,7 +40,7 @@ export async function prune(ctx: CliContext, flags: PruneFlags): Promise<number>
   if (!flags.force) {
     err('WARNING! This will remove:');
     for (const c of candidates) err(`  - ${c.kind} ${c.name} (${c.reason})`);
-    if (!(await confirm('Are you sure you want to continue? [y/N] '))) {
+    if (!(await confirm('Are you sure you want to continue?', process.stderr))) {
       err('skiff: nothing was removed');
       return 1;
     }
