@@ -5,6 +5,12 @@ export interface GlobalOptions {
   host?: string;
 }
 
+/** A command's action: the process exit code it asks for. */
+export type CliAction = (ctx: CliContext) => Promise<number>;
+
+/** How `main.ts` runs an action (context, error report, exit code); command modules get it. */
+export type RunAction = (action: CliAction) => Promise<void>;
+
 export interface CliContext {
   client: EngineClient;
   socketPath: string;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
-import type { CliContext, GlobalOptions } from './cli-context.js';
+import type { CliAction as Action, GlobalOptions } from './cli-context.js';
 import { addEnvironmentCommands, ENVIRONMENT_COMMANDS } from './commands/environment-commands.js';
 import { addImageCommands, IMAGE_COMMANDS } from './image-commands.js';
 import { addNetworkCommand, addPortCommand } from './network-commands.js';
@@ -18,8 +18,6 @@ type Command = CommandType;
  * CLI costs commander plus the one command that runs (`run --rm IMAGE true` has a latency goal).
  * Actions return the process exit code.
  */
-type Action = (ctx: CliContext) => Promise<number>;
-
 async function execute(program: Command, action: Action): Promise<void> {
   const { createCliContext } = await import('./cli-context.js');
   const ctx = createCliContext(program.opts<GlobalOptions>());

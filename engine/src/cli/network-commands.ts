@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import type { CliContext } from './cli-context.js';
+import type { RunAction as Run } from './cli-context.js';
 import { collect } from './units.js';
-
-/** How `main.ts` runs an action (context, error report, exit code). */
-type Run = (action: (ctx: CliContext) => Promise<number>) => Promise<void>;
 
 /** `skiff network create|ls|inspect|rm|connect|disconnect|prune`; each verb's module loads lazily. */
 export function addNetworkCommand(program: Command, run: Run): void {

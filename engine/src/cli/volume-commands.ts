@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import type { CliContext } from './cli-context.js';
+import type { RunAction as Run } from './cli-context.js';
 import { collect } from './units.js';
-
-/** How `main.ts` runs an action (context, error report, exit code). */
-type Run = (action: (ctx: CliContext) => Promise<number>) => Promise<void>;
 
 /** `skiff volume create|ls|inspect|rm|prune`, over the engine's volume routes; verbs load lazily. */
 export function addVolumeCommand(program: Command, run: Run): void {

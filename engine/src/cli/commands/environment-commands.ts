@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import type { CliContext } from '../cli-context.js';
+import type { RunAction as Run } from '../cli-context.js';
 import { collect } from '../units.js';
-
-/** How `main.ts` runs an action (context, error report, exit code). */
-type Run = (action: (ctx: CliContext) => Promise<number>) => Promise<void>;
 
 /** The top-level words these commands add (for `main.ts`'s list of commands). */
 export const ENVIRONMENT_COMMANDS = ['up', 'down', 'ls', 'prune'] as const;
