@@ -34,6 +34,8 @@ export interface CreateFlags {
   addHost: string[];
   ulimit: string[];
   shmSize?: string;
+  logDriver?: string;
+  logOpt: string[];
   securityOpt: string[];
   stopSignal?: string;
   stopTimeout?: string;
@@ -93,6 +95,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--add-host <host:ip>', 'add a custom host-to-IP mapping', collect, [])
     .option('--ulimit <name=soft[:hard]>', 'ulimit options', collect, [])
     .option('--shm-size <bytes>', 'size of /dev/shm')
+    .option('--log-driver <driver>', 'logging driver for the container: json-file (default), local or none')
+    .option('--log-opt <key=value>', 'log driver options: max-size=10m, max-file=3', collect, [])
     .option('--security-opt <opt>', 'security options', collect, [])
     .option('--stop-signal <signal>', 'signal to stop the container')
     .option('--stop-timeout <seconds>', 'timeout (in seconds) to stop a container')

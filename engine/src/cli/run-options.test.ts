@@ -27,6 +27,7 @@ function flags(overrides: Partial<CreateFlags> = {}): CreateFlags {
     dns: [],
     sysctl: [],
     groupAdd: [],
+    logOpt: [],
     ...overrides,
   };
 }
@@ -204,5 +205,27 @@ describe('run flags → create body', () => {
     });
     const input = toContainerCreateInput(body, {});
     expect(input.endpoints).toEqual([{ network: 'app', aliases: ['db'], ipv4Address: '10.211.0.9' }]);
+  });
+});
+
+describe('--log-driver and --log-opt', () => {
+  it('send HostConfig.LogConfig as the docker CLI does, and the engine reads it back', () => {
+    const body = toCreateBody('busybox', [], flags({ logOpt: ['max-size=1m', 'max-file=2'] }), {
+      attach: false,
+      env: {},
+      cwd: '/',
+    });
+    expect(body.HostConfig?.LogConfig).toEqual({ Type: '', Config: { 'max-size': '1m', 'max-file': '2' } });
+    expect(toContainerCreateInput(body, {})).toMatchObject({
+      logOptions: { 'max-size': '1m', 'max-file': '2' },
+    });
+    const none = toCreateBody('busybox', [], flags({ logDriver: 'none' }), {
+      attach: false,
+      env: {},
+      cwd: '/',
+    });
+    expect(toContainerCreateInput(none, {})).toMatchObject({ logDriver: 'none' });
+    const plain = toCreateBody('busybox', [], flags(), { attach: false, env: {}, cwd: '/' });
+    expect(plain.HostConfig?.LogConfig).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import type {
   WirePortBinding,
 } from '../api/wire/container-wire.js';
 import type { CreateFlags } from './run-flags.js';
-import { parseBytes, parseDurationNs, parseIntFlag, UsageError } from './units.js';
+import { keyValues, parseBytes, parseDurationNs, parseIntFlag, UsageError } from './units.js';
 
 /** `-e KEY=VALUE`, or `-e KEY` which takes KEY from this environment (dropped when unset), as docker does. */
 export function parseEnvEntry(entry: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -181,16 +181,6 @@ function parseUlimit(text: string): { Name: string; Soft: number; Hard: number }
   return { Name: m[1] ?? '', Soft: soft, Hard: m[3] === undefined ? soft : Number(m[3]) };
 }
 
-function keyValue(entries: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of entries) {
-    const eq = e.indexOf('=');
-    if (eq < 0) out[e] = '';
-    else out[e.slice(0, eq)] = e.slice(eq + 1);
-  }
-  return out;
-}
-
 /**
  * `run`/`create` flags → the create body, as the docker CLI builds it (`cli/command/container/opts.go`).
  * `attach` tells whether stdout/stderr are attached (false for `-d` and `create`).
@@ -244,9 +234,12 @@ export function toCreateBody(
       }),
     );
   }
-  if (flags.sysctl.length > 0) host.Sysctls = keyValue(flags.sysctl);
+  if (flags.sysctl.length > 0) host.Sysctls = keyValues(flags.sysctl);
   if (flags.memory) host.Memory = parseBytes(flags.memory, '--memory');
   if (flags.shmSize) host.ShmSize = parseBytes(flags.shmSize, '--shm-size');
+  if (flags.logDriver || flags.logOpt.length > 0) {
+    host.LogConfig = { Type: flags.logDriver ?? '', Config: keyValues(flags.logOpt) };
+  }
   if (flags.cpus) {
     const cpus = Number(flags.cpus);
     if (!Number.isFinite(cpus) || cpus <= 0)
@@ -273,7 +266,7 @@ export function toCreateBody(
     Image: image,
     WorkingDir: flags.workdir ?? '',
     Entrypoint: flags.entrypoint === undefined ? null : [flags.entrypoint],
-    Labels: keyValue(flags.label),
+    Labels: keyValues(flags.label),
     HostConfig: host,
   };
   if (flags.stopSignal) body.StopSignal = flags.stopSignal;

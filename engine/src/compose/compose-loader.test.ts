@@ -221,6 +221,26 @@ volumes:
     ]);
   });
 
+  it('checks logging: as the engine will, before anything starts', async () => {
+    await write(
+      'compose.yaml',
+      'services:\n  a:\n    image: x\n    logging: { driver: syslog }\n  b:\n    image: y\n    logging:\n      options:\n        max-size: 1m\n        max-file: none\n',
+    );
+    const problems = problemsOf(() => load());
+    expect(problems.map((p) => [p.kind, p.location?.line, p.message])).toEqual([
+      [
+        'invalid-value',
+        4,
+        'service "a": logger: no log driver named \'syslog\' is registered (Skiff has json-file, local and none)',
+      ],
+      [
+        'invalid-value',
+        10,
+        'service "b": invalid log opt max-file "none": use a whole number of files, 1 or more',
+      ],
+    ]);
+  });
+
   it('reports references to undeclared networks, volumes and services', async () => {
     await write(
       'compose.yaml',

@@ -5,6 +5,7 @@
  * to the engine.
  */
 
+import type { LoggingConfig } from './logging-reader.js';
 import type { SourceLocation } from './source-location.js';
 
 export type DependsCondition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
@@ -100,6 +101,8 @@ export interface ServiceConfig {
   platform?: string;
   shmSizeBytes?: number;
   memLimitBytes?: number;
+  /** `logging:`, checked already; HostConfig.LogConfig. */
+  logging?: LoggingConfig;
   cpus?: number;
   sysctls: Record<string, string>;
   /** Where the service is declared (first file that declares it). */

@@ -50,6 +50,7 @@ services:
       default: {}
     shm_size: 64m
     cpus: 1.5
+    logging: { driver: json-file, options: { max-size: 10m, max-file: "3" } }
 networks:
   front: {}
 volumes:
@@ -95,6 +96,7 @@ volumes:
       Init: true,
       ShmSize: 64 * 1024 * 1024,
       NanoCpus: 1.5e9,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
       NetworkMode: 'proj_front',
     });
     expect(body?.NetworkingConfig?.EndpointsConfig).toEqual({

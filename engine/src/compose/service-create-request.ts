@@ -114,6 +114,7 @@ export function serviceCreateRequest(
   if (service.privileged !== undefined) host.Privileged = service.privileged;
   if (service.readOnly !== undefined) host.ReadonlyRootfs = service.readOnly;
   if (service.shmSizeBytes !== undefined) host.ShmSize = service.shmSizeBytes;
+  if (service.logging) host.LogConfig = { Type: service.logging.driver, Config: service.logging.options };
   if (service.memLimitBytes !== undefined) host.Memory = service.memLimitBytes;
   if (service.cpus !== undefined) host.NanoCpus = Math.round(service.cpus * 1e9);
   return body;

@@ -21,6 +21,7 @@ import {
 } from './compose-schema.js';
 import { isObj, type Obj, type Path, type ProblemSink } from './compose-values.js';
 import { EnvFileSyntaxError, parseEnvFile } from './env-file.js';
+import { readLogging } from './logging-reader.js';
 import { type ReadMount, readMounts } from './service-mounts.js';
 import { readPorts } from './service-ports.js';
 import type { SourceLocation } from './source-location.js';
@@ -125,6 +126,7 @@ export function readService(
   set('platform', str('platform'));
   set('shmSizeBytes', sink.bytes(raw.shm_size, p('shm_size'), what));
   set('memLimitBytes', sink.bytes(raw.mem_limit, p('mem_limit'), what));
+  set('logging', readLogging(raw.logging, p('logging'), what, sink));
 
   const restart = str('restart');
   if (restart !== undefined && !RESTART.test(restart)) {

@@ -43,6 +43,7 @@ export async function removeContainer(
   record.state.status = 'removing';
   ctx.health.stop(id);
   ctx.execs.dropContainer(id);
+  ctx.logs.forget(id);
   live.stdio.endRun();
   await ctx.store.remove(id);
   ctx.live.delete(id);

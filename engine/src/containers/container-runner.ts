@@ -18,6 +18,7 @@ import type { ContainerRecord } from './container-record.js';
 import { removeContainer } from './container-remover.js';
 import { isRunningStatus } from './container-service.js';
 import { activeHealthcheck } from './create-merge.js';
+import { parseLogConfig } from './log-options.js';
 import { type RunResult, Supervisor } from './supervisor.js';
 
 /** Docker's default stop timeout when neither the request nor the container sets one. */
@@ -217,7 +218,14 @@ export async function startRun(ctx: ContainerContext, record: ContainerRecord): 
     await releaseNetwork(ctx, record, live);
     throw err;
   }
-  live.log = record.spec.logDriver === 'none' ? undefined : ctx.logs.openWriter(record.id, record.logPath);
+  live.log =
+    record.spec.logDriver === 'none'
+      ? undefined
+      : ctx.logs.openWriter(
+          record.id,
+          record.logPath,
+          parseLogConfig(record.spec.logDriver, record.spec.logOptions ?? {}),
+        );
   live.runStartedMs = Date.now();
   let supervisor: Supervisor;
   try {

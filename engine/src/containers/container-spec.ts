@@ -109,4 +109,6 @@ export interface ContainerSpec {
   autoRemove: boolean;
   restartPolicy: RestartPolicy;
   logDriver: string;
+  /** `--log-opt` values (HostConfig.LogConfig.Config); absent in records written before they existed. */
+  logOptions?: Record<string, string>;
 }

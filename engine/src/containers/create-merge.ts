@@ -5,6 +5,7 @@ import type { ImageRecord } from '../images/image-record.js';
 import { DEFAULT_SHM_SIZE } from '../runtime/oci-mounts.js';
 import type { ContainerCreateInput } from './container-service.js';
 import type { ContainerSpec, MountSpec, PortSpec } from './container-spec.js';
+import { parseLogConfig } from './log-options.js';
 
 /** moby's container name rule (`daemon/names.go`). */
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -146,6 +147,9 @@ export function mergeCreateInput(
       `maximum retry count cannot be used with restart policy '${restartPolicy.name}'`,
     );
   }
+  const logDriver = input.logDriver || 'json-file';
+  const logOptions = { ...(input.logOptions ?? {}) };
+  parseLogConfig(logDriver, logOptions);
 
   return {
     name: ids.name,
@@ -195,6 +199,7 @@ export function mergeCreateInput(
     dnsOptions: input.dnsOptions ?? [],
     autoRemove: input.autoRemove ?? false,
     restartPolicy,
-    logDriver: input.logDriver || 'json-file',
+    logDriver,
+    logOptions,
   };
 }

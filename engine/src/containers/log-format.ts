@@ -28,8 +28,8 @@ export function streamCode(stream: OutputStream): number {
   return stream === 'stdout' ? 1 : 2;
 }
 
-/** Splits output into line frames and encodes them into one buffer for a single append. */
-export function encodeFrames(stream: OutputStream, data: Buffer, timeNano: bigint): Buffer {
+/** Splits output into line frames, one buffer each. */
+export function encodeFrameList(stream: OutputStream, data: Buffer, timeNano: bigint): Buffer[] {
   const parts: Buffer[] = [];
   let start = 0;
   while (start < data.length) {
@@ -38,6 +38,12 @@ export function encodeFrames(stream: OutputStream, data: Buffer, timeNano: bigin
     parts.push(encodeFrame(stream, data.subarray(start, end), timeNano, nl < 0));
     start = end;
   }
+  return parts;
+}
+
+/** Splits output into line frames and encodes them into one buffer for a single append. */
+export function encodeFrames(stream: OutputStream, data: Buffer, timeNano: bigint): Buffer {
+  const parts = encodeFrameList(stream, data, timeNano);
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 

@@ -106,4 +106,53 @@ describe('LogStore', () => {
     await writeFile(file, '');
     expect(await collect(store.read('c', file, all))).toEqual([]);
   });
+
+  describe('with max-size and max-file', () => {
+    // Each line `lineNN\n` is one frame of 16 + 7 + 4 = 27 bytes: three fit in 100 bytes.
+    const limits = { maxSize: 100, maxFiles: 3 };
+    const line = (n: number) => `line${String(n).padStart(2, '0')}\n`;
+    const lines = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => `stdout:${line(from + i)}`);
+
+    it('rotates the live file past max-size and keeps max-file files in all, oldest dropped', async () => {
+      const w = store.openWriter('c', file, limits);
+      for (let n = 1; n <= 20; n++) w.write('stdout', Buffer.from(line(n)), BigInt(n) * S);
+      await store.closeWriter('c', w);
+      const { readdir, stat } = await import('node:fs/promises');
+      expect((await readdir(dir)).sort()).toEqual(['c.log', 'c.log.1', 'c.log.2']);
+      for (const f of ['c.log', 'c.log.1', 'c.log.2']) {
+        expect((await stat(path.join(dir, f))).size).toBeLessThanOrEqual(limits.maxSize);
+      }
+      // 20 lines, 3 per file: the live file holds 19-20, .1 16-18, .2 13-15; 1-12 are gone.
+      expect(await collect(store.read('c', file, all))).toEqual(lines(13, 20));
+      expect(await collect(store.read('c', file, { ...all, tail: 4 }))).toEqual(lines(17, 20));
+      expect(await collect(store.read('c', file, { ...all, tail: 7 }))).toEqual(lines(14, 20));
+      expect(await collect(store.read('c', file, { ...all, tail: 50 }))).toEqual(lines(13, 20));
+      expect(await collect(store.read('c', file, { ...all, since: 15, until: 17 }))).toEqual(lines(15, 17));
+    });
+
+    it('keeps no rotated file with max-file 1: the live file starts again', async () => {
+      const w = store.openWriter('c', file, { maxSize: 100, maxFiles: 1 });
+      for (let n = 1; n <= 7; n++) w.write('stdout', Buffer.from(line(n)), BigInt(n) * S);
+      await store.closeWriter('c', w);
+      const { readdir } = await import('node:fs/promises');
+      expect(await readdir(dir)).toEqual(['c.log']);
+      expect(await collect(store.read('c', file, all))).toEqual(lines(7, 7));
+    });
+
+    it('splits one write of many lines between files, and a follower reads on across rotations', async () => {
+      const w = store.openWriter('c', file, limits);
+      w.write('stdout', Buffer.from(line(1)), 1n);
+      const reading = collect(store.read('c', file, { ...all, follow: true }));
+      await new Promise((r) => setTimeout(r, 20));
+      for (let n = 2; n <= 8; n += 2) {
+        w.write('stdout', Buffer.from(line(n) + line(n + 1)), BigInt(n));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await store.closeWriter('c', w);
+      expect(await reading).toEqual(lines(1, 9));
+      // What is kept afterwards: 9 lines written, 3 files of 3.
+      expect(await collect(store.read('c', file, all))).toEqual(lines(1, 9));
+    });
+  });
 });

@@ -295,4 +295,53 @@ describe('the skiff CLI as a process against a real skiffd', () => {
     expect(removed.code).toBe(1);
     expect((await h.skiff(['volume', 'ls', '-q'])).stdout).toBe('');
   });
+
+  it('bounds a container log with --log-opt max-size and max-file, and refuses unknown log options', async () => {
+    const name = `chatty-${h.engineName}`;
+    const run = await h.skiff([
+      'run',
+      '--name',
+      name,
+      '--log-opt',
+      'max-size=1k',
+      '--log-opt',
+      'max-file=2',
+      'busybox',
+      'seq',
+      '1',
+      '400',
+    ]);
+    expect(run.code).toBe(0);
+    // Every line reached the attached client; the log keeps at most two files of 1 KiB.
+    expect(run.stdout.split('\n').filter(Boolean)).toHaveLength(400);
+    const logs = (await h.skiff(['logs', name])).stdout.split('\n').filter(Boolean);
+    expect(logs.at(-1)).toBe('400');
+    expect(logs.length).toBeGreaterThan(20);
+    expect(logs.length).toBeLessThan(100);
+    expect(logs).toEqual(Array.from({ length: logs.length }, (_, i) => String(401 - logs.length + i)));
+    const tail = await h.skiff(['logs', '--tail', '3', name]);
+    expect(tail.stdout).toBe('398\n399\n400\n');
+    const inspect = JSON.parse((await h.skiff(['inspect', '-f', '{{json .}}', name])).stdout) as {
+      LogPath: string;
+      HostConfig: { LogConfig: unknown };
+    };
+    expect(inspect.HostConfig.LogConfig).toEqual({
+      Type: 'json-file',
+      Config: { 'max-size': '1k', 'max-file': '2' },
+    });
+    const { readdir, stat } = await import('node:fs/promises');
+    const logDir = path.dirname(inspect.LogPath);
+    const files = (await readdir(logDir)).filter((f) => f.startsWith(path.basename(inspect.LogPath)));
+    expect(files.sort()).toEqual([path.basename(inspect.LogPath), `${path.basename(inspect.LogPath)}.1`]);
+    for (const f of files) expect((await stat(path.join(logDir, f))).size).toBeLessThanOrEqual(1024);
+    await h.skiff(['rm', name]);
+
+    const typo = await h.skiff(['run', '--rm', '--log-opt', 'max-sise=1m', 'busybox', 'true']);
+    expect(typo.code).toBe(125);
+    expect(typo.stderr).toContain("unknown log opt 'max-sise' for json-file log driver");
+    const driver = await h.skiff(['run', '--rm', '--log-driver', 'syslog', 'busybox', 'true']);
+    expect(driver.code).toBe(125);
+    expect(driver.stderr).toContain("no log driver named 'syslog'");
+    expect((await h.skiff(['ps', '-a', '-q'])).stdout).toBe('');
+  });
 });

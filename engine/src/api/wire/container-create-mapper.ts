@@ -320,6 +320,8 @@ export function toContainerCreateInput(
   const logConfig = optObject(host, 'LogConfig', 'HostConfig.LogConfig');
   const logDriver = logConfig ? optString(logConfig, 'Type', 'HostConfig.LogConfig.Type') : undefined;
   if (logDriver) input.logDriver = logDriver;
+  const logOptions = logConfig ? optStringMap(logConfig, 'Config', 'HostConfig.LogConfig.Config') : undefined;
+  if (logOptions && Object.keys(logOptions).length > 0) input.logOptions = logOptions;
 
   const rawMode = optString(host, 'NetworkMode', 'HostConfig.NetworkMode') ?? '';
   const networkMode = rawMode === '' || rawMode === 'default' ? 'bridge' : rawMode;

@@ -77,7 +77,7 @@ export function wireHostConfig(spec: ContainerSpec): WireHostConfig & Record<str
   return {
     Binds: binds.length > 0 ? binds : null,
     ContainerIDFile: '',
-    LogConfig: { Type: spec.logDriver || 'json-file', Config: {} },
+    LogConfig: { Type: spec.logDriver || 'json-file', Config: { ...(spec.logOptions ?? {}) } },
     NetworkMode: spec.networkMode,
     PortBindings: portBindings,
     RestartPolicy: { Name: spec.restartPolicy.name, MaximumRetryCount: spec.restartPolicy.maximumRetryCount },
