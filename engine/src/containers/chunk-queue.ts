@@ -1,17 +1,27 @@
 /**
  * A single-consumer async queue: producers `push` and `end`, one consumer iterates. Iteration
- * ends after the queued items once `end` was called; `end(err)` makes the consumer throw.
+ * ends after the queued items once `end` was called; `end(err)` makes the consumer throw. With a
+ * `weigh` function the queue keeps the total weight (bytes) of what is pushed but not consumed.
  */
 export class ChunkQueue<T> implements AsyncIterable<T> {
   private items: T[] = [];
   private ended = false;
   private error: Error | undefined;
   private wake: (() => void) | undefined;
+  private weight = 0;
+
+  constructor(private readonly weigh?: (item: T) => number) {}
 
   push(item: T): void {
     if (this.ended) return;
     this.items.push(item);
+    if (this.weigh) this.weight += this.weigh(item);
     this.wake?.();
+  }
+
+  /** The weight of the items pushed and not yet consumed (0 without a `weigh` function). */
+  get pendingWeight(): number {
+    return this.weight;
   }
 
   end(err?: Error): void {
@@ -36,6 +46,7 @@ export class ChunkQueue<T> implements AsyncIterable<T> {
       if (index < this.items.length) {
         const item = this.items[index]!;
         index++;
+        if (this.weigh) this.weight -= this.weigh(item);
         // Drop consumed items in batches so memory does not grow with a long stream.
         if (index >= 1024) {
           this.items = this.items.slice(index);

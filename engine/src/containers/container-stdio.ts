@@ -2,6 +2,13 @@ import { PassThrough, Writable } from 'node:stream';
 import { ChunkQueue } from './chunk-queue.js';
 import type { OutputChunk, StdioSession } from './container-service.js';
 
+/**
+ * Output an attached client may leave unread before it is cut off. Docker blocks the container
+ * behind a slow client; here the container runs on, its log keeps everything, and the client
+ * that stopped reading is detached with an error instead of growing the engine's memory.
+ */
+export const DEFAULT_ATTACH_BACKLOG_BYTES = 64 * 1024 * 1024;
+
 interface Subscriber {
   queue: ChunkQueue<OutputChunk>;
   stdout: boolean;
@@ -22,6 +29,7 @@ export class ContainerStdio {
   constructor(
     readonly tty: boolean,
     private readonly stdinOnce: boolean,
+    private readonly backlogBytes = DEFAULT_ATTACH_BACKLOG_BYTES,
   ) {}
 
   get hasSubscribers(): boolean {
@@ -30,7 +38,17 @@ export class ContainerStdio {
 
   publish(chunk: OutputChunk): void {
     for (const s of this.subscribers) {
-      if (chunk.stream === 'stdout' ? s.stdout : s.stderr) s.queue.push(chunk);
+      if (!(chunk.stream === 'stdout' ? s.stdout : s.stderr)) continue;
+      if (s.queue.pendingWeight + chunk.data.length > this.backlogBytes) {
+        this.subscribers.delete(s);
+        s.queue.end(
+          new Error(
+            `attached client too slow: more than ${this.backlogBytes} bytes of output unread; detached (the container runs on and its log keeps the output)`,
+          ),
+        );
+        continue;
+      }
+      s.queue.push(chunk);
     }
   }
 
@@ -62,7 +80,7 @@ export class ContainerStdio {
     replay?: AsyncIterable<OutputChunk>;
   }): StdioSession {
     const live: Subscriber = {
-      queue: new ChunkQueue<OutputChunk>(),
+      queue: new ChunkQueue<OutputChunk>((c) => c.data.length),
       stdout: options.stdout,
       stderr: options.stderr,
     };

@@ -32,18 +32,27 @@ export async function bridgeStdio(
     conn.input.resume();
   }
 
+  let cutOff = false;
   try {
-    for await (const chunk of abortable<OutputChunk>(session.output, gone.signal)) {
-      const data = session.tty
-        ? chunk.data
-        : encodeFrames(chunk.stream === 'stderr' ? StreamType.stderr : StreamType.stdout, chunk.data);
-      if (!(await writeChunk(conn.output, data, gone.signal))) break;
+    try {
+      for await (const chunk of abortable<OutputChunk>(session.output, gone.signal)) {
+        const data = session.tty
+          ? chunk.data
+          : encodeFrames(chunk.stream === 'stderr' ? StreamType.stderr : StreamType.stdout, chunk.data);
+        if (!(await writeChunk(conn.output, data, gone.signal))) break;
+      }
+    } catch (err) {
+      // The session refused to queue more for this client (it stopped reading): cut the
+      // connection rather than end it cleanly, so the client cannot take it for the end of output.
+      cutOff = true;
+      log.warn({ err }, 'attached client cut off');
+      conn.output.destroy();
     }
-    if (!gone.signal.aborted && beforeEnd) await beforeEnd();
+    if (!gone.signal.aborted && !cutOff && beforeEnd) await beforeEnd();
   } finally {
     conn.output.off('close', onClose);
     if (stdin) conn.input.unpipe(stdin);
-    if (gone.signal.aborted) session.detach();
+    if (gone.signal.aborted || cutOff) session.detach();
     else conn.end();
   }
 }
