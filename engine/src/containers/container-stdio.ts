@@ -80,7 +80,7 @@ export class ContainerStdio {
     replay?: AsyncIterable<OutputChunk>;
   }): StdioSession {
     const live: Subscriber = {
-      queue: new ChunkQueue<OutputChunk>((c) => c.data.length),
+      queue: new ChunkQueue<OutputChunk>({ weigh: (c) => c.data.length }),
       stdout: options.stdout,
       stderr: options.stderr,
     };

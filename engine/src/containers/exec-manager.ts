@@ -12,6 +12,9 @@ import type {
   StdioSession,
 } from './container-service.js';
 
+/** Output of an exec the client may leave unread before the process's pipes stop being read. */
+const EXEC_BACKLOG_BYTES = 4 * 1024 * 1024;
+
 /** What exec needs from the container: whether it runs, and how to build an exec's OCI process. */
 export interface ExecTarget {
   containerId: string;
@@ -120,13 +123,29 @@ export class ExecManager {
     });
     entry.proc = rp;
     const log = this.logger.child({ execId, containerId: target.containerId });
-    const queue = new ChunkQueue<OutputChunk>();
+    // Backpressure, as Docker's exec has: while the client has more than EXEC_BACKLOG_BYTES
+    // unread, the process's output pipes are not read, so its writes block. A client that goes
+    // away abandons the queue, which resumes the pipes and drops what they carry.
+    const paused = new Set<Readable>();
+    const queue: ChunkQueue<OutputChunk> = new ChunkQueue<OutputChunk>({
+      weigh: (c) => c.data.length,
+      onConsumed: () => {
+        if (paused.size === 0 || queue.pendingWeight > EXEC_BACKLOG_BYTES / 2) return;
+        for (const stream of paused) stream.resume();
+        paused.clear();
+      },
+    });
     const wantOut = !options.detach && (input.attachStdout ?? true);
     const wantErr = !options.detach && (input.attachStderr ?? true);
     const pump = (stream: Readable, name: OutputStream, want: boolean) =>
       new Promise<void>((resolve) => {
         stream.on('data', (data: Buffer) => {
-          if (want) queue.push({ stream: name, timeNano: this.now(), data });
+          if (!want) return;
+          queue.push({ stream: name, timeNano: this.now(), data });
+          if (queue.pendingWeight > EXEC_BACKLOG_BYTES && !queue.isAbandoned) {
+            stream.pause();
+            paused.add(stream);
+          }
         });
         stream.once('end', resolve);
         stream.once('close', resolve);

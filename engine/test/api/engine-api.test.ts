@@ -340,4 +340,68 @@ describe('the Docker API of a real skiffd', () => {
     expect(removed.json()).toEqual([{ Untagged: 'localhost:5000/team/box:v1' }]);
     expect((await h.http('GET', `${V}/images/busybox/history`)).status).toBe(200);
   });
+
+  it('holds an exec whose client stops reading (backpressure), and lets it go when the client reads or leaves', async () => {
+    const id = await create({ Cmd: ['sleep', '60'] });
+    await h.http('POST', `${V}/containers/${id}/start`);
+    // 32 MiB of output, then a marker file: the marker appears only once the output was taken.
+    const script = 'head -c 33554432 /dev/zero; touch /tmp/done-$0';
+    const startExec = async (tag: string) => {
+      const exec = await h.http(
+        'POST',
+        `${V}/containers/${id}/exec`,
+        json({ Cmd: ['sh', '-c', script, tag], AttachStdout: true, AttachStderr: true }),
+      );
+      const execId = exec.json<{ Id: string }>().Id;
+      const { request } = await import('node:http');
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        const req = request(
+          {
+            socketPath: h.socketPath,
+            method: 'POST',
+            path: `${V}/exec/${execId}/start`,
+            headers: { 'Content-Type': 'application/json' },
+          },
+          resolve,
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ Detach: false, Tty: false }));
+      });
+      res.pause();
+      return { execId, res };
+    };
+    const done = async (tag: string) =>
+      (await h.http('GET', `${V}/containers/${id}/archive?path=/tmp/done-${tag}`)).status === 200;
+    const running = async (execId: string) =>
+      (await h.http('GET', `${V}/exec/${execId}/json`)).json<{ Running: boolean }>().Running;
+
+    // A client that does not read: the process blocks on its output, still running.
+    const slow = await startExec('slow');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await done('slow')).toBe(false);
+    expect(await running(slow.execId)).toBe(true);
+    // Reading everything lets it finish.
+    let received = 0;
+    slow.res.on('data', (c: Buffer) => {
+      received += c.length;
+    });
+    slow.res.resume();
+    await new Promise((r) => slow.res.once('end', r));
+    expect(received).toBeGreaterThanOrEqual(32 * 1024 * 1024);
+    expect(await done('slow')).toBe(true);
+
+    // A client that leaves without reading: the process is let go, its output dropped.
+    const gone = await startExec('gone');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await running(gone.execId)).toBe(true);
+    gone.res.destroy();
+    let finished = false;
+    for (let i = 0; i < 100 && !finished; i++) {
+      finished = !(await running(gone.execId));
+      if (!finished) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(finished).toBe(true);
+    expect(await done('gone')).toBe(true);
+    await h.http('DELETE', `${V}/containers/${id}?force=1`);
+  });
 });
