@@ -1,12 +1,11 @@
 import type { NetworkWire } from '../../api/wire/network-mapper.js';
 import type { CliContext } from '../cli-context.js';
-import { EngineApiError } from '../engine-client.js';
 import { filtersJson } from '../filter-flags.js';
-import { renderTemplate } from '../format-template.js';
-import { err, jsonArray, jsonLine, out } from '../output.js';
+import { err, jsonLine, out } from '../output.js';
 import { confirm } from '../prompt.js';
 import { formatTable, shortId } from '../table.js';
 import { keyValues, UsageError } from '../units.js';
+import { inspectObjects, labelsText, removeObjects } from './object-verbs.js';
 
 export interface NetworkCreateFlags {
   driver?: string;
@@ -57,12 +56,6 @@ export async function networkCreate(
   return 0;
 }
 
-function labelsText(labels: Record<string, string> | null): string {
-  return Object.entries(labels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
 /** `skiff network ls`: docker's table, `-q` IDs, or `--format json` (one object per line, docker's fields). */
 export async function networkList(ctx: CliContext, flags: NetworkListFlags): Promise<number> {
   const format = flags.json ? 'json' : (flags.format ?? 'table');
@@ -106,44 +99,17 @@ export async function networkList(ctx: CliContext, flags: NetworkListFlags): Pro
 }
 
 /** `skiff network inspect`: a JSON array, or one rendered `--format` line per network. */
-export async function networkInspect(
+export function networkInspect(
   ctx: CliContext,
   names: string[],
   flags: { format?: string },
 ): Promise<number> {
-  const found: NetworkWire[] = [];
-  let missing = false;
-  for (const name of names) {
-    try {
-      found.push(await ctx.client.json<NetworkWire>('GET', path(name)));
-    } catch (e) {
-      if (!(e instanceof EngineApiError) || e.status !== 404) throw e;
-      err(`Error: No such network: ${name}`);
-      missing = true;
-    }
-  }
-  if (flags.format && flags.format !== 'json') {
-    out(found.map((n) => `${renderTemplate(flags.format ?? '', n)}\n`).join(''));
-  } else {
-    out(jsonArray(found));
-  }
-  return missing ? 1 : 0;
+  return inspectObjects<NetworkWire>(ctx, 'network', names, path, flags.format);
 }
 
 /** `skiff network rm`: each network in turn; the name on success, docker's error line otherwise. */
-export async function networkRemove(ctx: CliContext, names: string[]): Promise<number> {
-  let failed = false;
-  for (const name of names) {
-    try {
-      await ctx.client.call('DELETE', path(name));
-      out(`${name}\n`);
-    } catch (e) {
-      if (!(e instanceof EngineApiError)) throw e;
-      err(`Error response from daemon: ${e.message}`);
-      failed = true;
-    }
-  }
-  return failed ? 1 : 0;
+export function networkRemove(ctx: CliContext, names: string[]): Promise<number> {
+  return removeObjects(ctx, names, path);
 }
 
 export async function networkConnect(

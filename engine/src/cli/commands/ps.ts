@@ -5,6 +5,7 @@ import { filtersJson } from '../filter-flags.js';
 import { formatPorts, jsonLine, out } from '../output.js';
 import { ellipsis, formatTable, shortId } from '../table.js';
 import { parseIntFlag, UsageError } from '../units.js';
+import { labelsText } from './object-verbs.js';
 
 export interface PsFlags {
   all?: boolean;
@@ -15,12 +16,6 @@ export interface PsFlags {
   trunc: boolean;
   format?: string;
   json?: boolean;
-}
-
-function labelsText(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 }
 
 /** The fields of `docker ps --format json`. */

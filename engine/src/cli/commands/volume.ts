@@ -1,13 +1,12 @@
 import { humanSize } from '../../api/wire/human-duration.js';
 import type { VolumeWire } from '../../api/wire/volume-mapper.js';
 import type { CliContext } from '../cli-context.js';
-import { EngineApiError } from '../engine-client.js';
 import { filtersJson } from '../filter-flags.js';
-import { renderTemplate } from '../format-template.js';
-import { err, jsonArray, jsonLine, out } from '../output.js';
+import { jsonLine, out } from '../output.js';
 import { confirm } from '../prompt.js';
 import { formatTable } from '../table.js';
 import { keyValues, UsageError } from '../units.js';
+import { inspectObjects, labelsText, removeObjects } from './object-verbs.js';
 
 export interface VolumeCreateFlags {
   driver?: string;
@@ -39,12 +38,6 @@ export async function volumeCreate(
   });
   out(`${created.Name}\n`);
   return 0;
-}
-
-function labelsText(labels: Record<string, string> | null): string {
-  return Object.entries(labels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 }
 
 /** `skiff volume ls`: docker's table, `-q` names, or `--format json` (one object per line). */
@@ -85,48 +78,13 @@ export async function volumeList(ctx: CliContext, flags: VolumeListFlags): Promi
 }
 
 /** `skiff volume inspect`: a JSON array, or one rendered `--format` line per volume. */
-export async function volumeInspect(
-  ctx: CliContext,
-  names: string[],
-  flags: { format?: string },
-): Promise<number> {
-  const found: VolumeWire[] = [];
-  let missing = false;
-  for (const name of names) {
-    try {
-      found.push(await ctx.client.json<VolumeWire>('GET', path(name)));
-    } catch (e) {
-      if (!(e instanceof EngineApiError) || e.status !== 404) throw e;
-      err(`Error: No such volume: ${name}`);
-      missing = true;
-    }
-  }
-  if (flags.format && flags.format !== 'json') {
-    out(found.map((v) => `${renderTemplate(flags.format ?? '', v)}\n`).join(''));
-  } else {
-    out(jsonArray(found));
-  }
-  return missing ? 1 : 0;
+export function volumeInspect(ctx: CliContext, names: string[], flags: { format?: string }): Promise<number> {
+  return inspectObjects<VolumeWire>(ctx, 'volume', names, path, flags.format);
 }
 
 /** `skiff volume rm [-f]`: each volume in turn; the name on success, docker's error line otherwise. */
-export async function volumeRemove(
-  ctx: CliContext,
-  names: string[],
-  flags: { force?: boolean },
-): Promise<number> {
-  let failed = false;
-  for (const name of names) {
-    try {
-      await ctx.client.call('DELETE', path(name), { query: { force: flags.force ? 1 : undefined } });
-      out(`${name}\n`);
-    } catch (e) {
-      if (!(e instanceof EngineApiError)) throw e;
-      err(`Error response from daemon: ${e.message}`);
-      failed = true;
-    }
-  }
-  return failed ? 1 : 0;
+export function volumeRemove(ctx: CliContext, names: string[], flags: { force?: boolean }): Promise<number> {
+  return removeObjects(ctx, names, path, { force: flags.force ? 1 : undefined });
 }
 
 /** `skiff volume prune [-a]`: unused anonymous volumes, or with `--all` every unused volume. */
