@@ -1,4 +1,5 @@
 /** Flag value parsers shared by the CLI commands (docker/go-units and Go's time.ParseDuration). */
+import { parseByteSize } from '../util/byte-size.js';
 
 export class UsageError extends Error {
   readonly exitCode: number;
@@ -9,26 +10,15 @@ export class UsageError extends Error {
   }
 }
 
-const BINARY_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1024,
-  m: 1024 ** 2,
-  g: 1024 ** 3,
-  t: 1024 ** 4,
-  p: 1024 ** 5,
-};
-
 /** go-units RAMInBytes: `512m`, `1.5g`, `64MiB`, `1024` (bytes). */
 export function parseBytes(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$/i.exec(text.trim());
-  const unit = BINARY_UNITS[(m?.[2] ?? '').toLowerCase()];
-  if (!m || unit === undefined) {
+  const bytes = parseByteSize(text);
+  if (bytes === undefined) {
     throw new UsageError(
       `invalid size ${JSON.stringify(text)} for ${flag}: use a number with an optional unit (b, k, m, g)`,
     );
   }
-  return Math.round(Number(m[1]) * unit);
+  return bytes;
 }
 
 const DURATION_UNITS: Record<string, number> = {

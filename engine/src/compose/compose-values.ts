@@ -1,4 +1,5 @@
 import { parseDurationNs } from '../cli/units.js';
+import { parseByteSize } from '../util/byte-size.js';
 import type { ComposeProblem, ComposeProblemKind } from './compose-errors.js';
 import { pathText } from './compose-file-reader.js';
 import { suggestKey } from './compose-schema.js';
@@ -183,12 +184,8 @@ export class ProblemSink {
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
     if (typeof value === 'string') {
-      const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim());
-      if (m) {
-        const unit =
-          { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[(m[2] ?? '').toLowerCase()] ?? 1;
-        return Math.round(Number(m[1]) * unit);
-      }
+      const bytes = parseByteSize(value);
+      if (bytes !== undefined) return bytes;
     }
     this.invalid(
       path,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { parseByteSize } from '../util/byte-size.js';
 
 /** The log drivers the engine has: its own file (Docker's `json-file` and `local` map to it) and none. */
 const FILE_DRIVERS = new Set(['json-file', 'local']);
@@ -27,14 +28,10 @@ export interface LogLimits {
   maxFiles: number;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-/** docker/go-units RAMInBytes, as the json-file driver reads `max-size` (`10m`, `1g`, `512k`). */
+/** `max-size`, read as the json-file driver reads it (docker/go-units RAMInBytes). */
 function parseLogSize(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
-  const unit = SIZE_UNITS[(m?.[2] ?? '').toLowerCase()];
-  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : Number.NaN;
-  if (!(bytes > 0)) {
+  const bytes = parseByteSize(value);
+  if (bytes === undefined || bytes <= 0) {
     throw new InvalidArgumentError(
       `invalid log opt max-size ${JSON.stringify(value)}: use a positive size such as 10m, 512k or 1g`,
     );
