@@ -1,5 +1,5 @@
 import { EventEmitter, on } from 'node:events';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LogsOptions, OutputChunk } from './container-service.js';
@@ -74,9 +74,14 @@ async function openIfExists(file: string): Promise<FileHandle | undefined> {
 async function rotatedFiles(file: string): Promise<string[]> {
   const found: string[] = [];
   for (let n = 1; n <= MAX_ROTATED; n++) {
-    const fh = await openIfExists(rotatedLogFile(file, n));
-    if (!fh) break;
-    await fh.close();
+    const exists = await stat(rotatedLogFile(file, n)).then(
+      () => true,
+      (err: unknown) => {
+        if (isErrno(err, 'ENOENT')) return false;
+        throw err;
+      },
+    );
+    if (!exists) break;
     found.push(rotatedLogFile(file, n));
   }
   return found.reverse();
