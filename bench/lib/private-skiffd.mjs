@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { socketAnswers } from '../../engine/dist/api/unix-socket.js';
 
 const skiffd = fileURLToPath(new URL('../../engine/bin/skiffd.js', import.meta.url));
 
@@ -17,17 +17,6 @@ export const stats = (samples) => {
   const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
   return { median: at(0.5), p95: at(0.95) };
 };
-
-async function socketAnswers(socketPath) {
-  return new Promise((resolve) => {
-    const s = connect(socketPath);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 /**
  * Starts skiffd on a private socket and waits until it answers. `name` goes into the temp dir and
