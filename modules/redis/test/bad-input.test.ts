@@ -6,7 +6,6 @@ import { ContainerStartError } from '@skiff/core';
 import { RedisContainer, RedisInitialDataError } from '@skiff/redis';
 import { BUSYBOX, startTestEngine, type TestEngine } from '@skiff/testing/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { listContainers } from '../../../core/src/engine/containers-api.js';
 
 let engine: TestEngine;
 let dir: string;
@@ -22,11 +21,11 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  // Every failed start leaves nothing behind.
-  const left = await listContainers(engine.client, {
-    label: [`dev.skiff.session=${engine.runtime.session.id}`],
+  // Every failed start leaves nothing behind: no container, no network of this session.
+  expect(await engine.engine.engineApi.leftovers(engine.runtime.session.id)).toEqual({
+    containers: [],
+    networks: [],
   });
-  expect(left.map((c) => `${c.Names?.[0]} ${c.State}`)).toEqual([]);
 });
 
 describe('RedisContainer with bad input', () => {
