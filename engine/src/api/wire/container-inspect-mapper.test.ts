@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerRecord } from '../../containers/container-record.js';
 import type { ContainerSpec } from '../../containers/container-spec.js';
 import type { Digest } from '../../content/digest.js';
+import { minimalContainerSpec } from '../../runtime/minimal-container-spec.js';
 import { statusText, toContainerInspect, toContainerSummary } from './container-inspect-mapper.js';
 import { humanDuration, humanSize } from './human-duration.js';
 
 const IMAGE_ID = `sha256:${'ab'.repeat(32)}` as Digest;
 
+/** A redis-like container on the default bridge with a published port, a bind and a tmpfs. */
 function spec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
-  return {
+  return minimalContainerSpec({
     name: 'web',
     image: 'redis:7',
     imageId: IMAGE_ID,
@@ -16,55 +18,23 @@ function spec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
     cmd: ['redis-server'],
     env: ['PATH=/usr/bin'],
     workingDir: '/data',
-    user: '',
     hostname: 'abc123',
-    domainname: '',
     labels: { team: 'a' },
-    tty: false,
-    openStdin: false,
-    stdinOnce: false,
-    attachStdin: false,
-    attachStdout: true,
-    attachStderr: true,
     exposedPorts: [
       { containerPort: 6379, protocol: 'tcp' },
       { containerPort: 9000, protocol: 'tcp' },
     ],
-    stopSignal: 'SIGTERM',
-    stopTimeout: undefined,
-    healthcheck: undefined,
-    volumes: [],
     mounts: [
       { type: 'bind', source: '/srv', target: '/srv', readOnly: true },
       { type: 'tmpfs', target: '/run', options: ['size=1m'] },
     ],
-    readonlyRootfs: false,
     resources: { memory: 64 * 1024 * 1024 },
     shmSize: 64 * 1024 * 1024,
-    privileged: false,
-    capAdd: [],
-    capDrop: [],
-    securityOpt: [],
-    ulimits: [],
-    sysctls: {},
-    ipcMode: '',
-    pidMode: '',
-    init: false,
-    groupAdd: [],
-    consoleSize: undefined,
     networkMode: 'bridge',
     endpoints: [{ network: 'bridge', aliases: ['cache'] }],
     portBindings: [{ containerPort: 6379, protocol: 'tcp', hostIp: '', hostPort: 0 }],
-    publishAllPorts: false,
-    extraHosts: [],
-    dns: [],
-    dnsSearch: [],
-    dnsOptions: [],
-    autoRemove: false,
-    restartPolicy: { name: 'no', maximumRetryCount: 0 },
-    logDriver: 'json-file',
     ...overrides,
-  };
+  });
 }
 
 function record(state: Partial<ContainerRecord['state']> = {}): ContainerRecord {
