@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SkiffdHarness } from '@skiff/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +181,43 @@ describe('dev environment lifecycles: foreground, sessions, --ttl, down, prune, 
     expect((await h.skiff(['down', '-v', '-t', '1'], { cwd: dir })).code).toBe(0);
     expect(await follow.exited).toBe(0);
     for (const line of follow.stdout().trim().split('\n')) expect(line).toMatch(/^worker \| tick \d+$/);
+  });
+
+  it('logs NAME means a service even when NAME is also a prefix of a container ID; a container name wins', async () => {
+    // A plain container, and an environment whose one service is named by its ID's first characters.
+    const plainName = `plain-${n}`;
+    const plain = await h.skiff([
+      'run',
+      '-d',
+      '--name',
+      plainName,
+      'busybox:1.35',
+      'sh',
+      '-c',
+      'echo plain; sleep 600',
+    ]);
+    expect(plain.code, plain.stderr).toBe(0);
+    const service = plain.stdout.trim().slice(0, 4);
+    const name = `env${++n}`;
+    const dir = path.join(h.base, name);
+    await writeProject(dir, {
+      'compose.yaml': `name: ${name}\nservices:\n  "${service}":\n    image: busybox:1.35\n    command: ["sh", "-c", "echo from-service; sleep 600"]\n`,
+    });
+    expect((await h.skiff(['up', '-d'], { cwd: dir })).code).toBe(0);
+    await eventually(async () => {
+      const logs = await h.skiff(['logs', service], { cwd: dir });
+      expect(logs.stdout).toBe(`${service} | from-service\n`);
+    });
+    // Where no environment has a service of that name, the ID prefix is the container, as in docker.
+    const other = path.join(h.base, `${name}-elsewhere`);
+    await mkdir(other, { recursive: true });
+    expect((await h.skiff(['logs', '-p', name, service], { cwd: other })).stdout).toBe(
+      `${service} | from-service\n`,
+    );
+    expect((await h.skiff(['logs', plainName], { cwd: dir })).stdout).toBe('plain\n');
+    expect((await h.skiff(['down'], { cwd: dir })).code).toBe(0);
+    expect((await h.skiff(['logs', service], { cwd: other })).stdout).toBe('plain\n');
+    await h.skiff(['rm', '-f', plainName]);
   });
 
   it('prune removes stopped environments and leftovers of unknown sessions, and keeps what is alive', async () => {
